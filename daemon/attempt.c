@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "attempt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bus-names.h"
+#include "clock.h"
+#include "lockout.h"
+#include "macro.h"
+
+typedef struct Args {
+        Daemon *d;
+        Attempt *o;
+        bool disabled_now;
+} Args;
+
+/* Re-reads the account inside the write: a change that landed while hashing is not undone. */
+static int record(Store *s, MDB_txn *txn, void *userdata)
+{
+        Args *args = userdata;
+        Attempt *o = args->o;
+        Daemon *d = args->d;
+        Account a = {};
+        char event[64];
+        uint64_t now = now_usec();
+        int r = store_get_account(s, txn, o->user, &a);
+        if (r < 0)
+                return r;
+
+        bool blocked = lockout_blocked(&a, d->config, now);
+        o->succeeded = o->matched && !blocked;
+        args->disabled_now = false;
+        if (o->succeeded) {
+                lockout_record_success(&a);
+                if (o->new_hash) {
+                        char *h = strdup(o->new_hash);
+                        if (!h) {
+                                account_clear(&a);
+                                return -ENOMEM;
+                        }
+                        erase_and_free(a.password_hash);
+                        a.password_hash = h;
+                }
+                o->change_required = a.must_change;
+                snprintf(event, sizeof event, "%s-success", o->event);
+                r = audit_event(d, txn, o->user, event, o->caller, "");
+        } else if (blocked) {
+                snprintf(event, sizeof event, "%s-refused", o->event);
+                r = audit_event(d, txn, o->user, event, o->caller,
+                                a.locked             ? "locked"
+                                : a.disabled         ? "disabled"
+                                : !a.password_hash   ? "no password"
+                                                     : "delayed after failures");
+        } else {
+                args->disabled_now = lockout_record_failure(&a, d->config, now);
+                snprintf(event, sizeof event, "%s-failure", o->event);
+                char detail[64];
+                snprintf(detail, sizeof detail, "wrong password, %u consecutive", a.failures);
+                r = audit_event(d, txn, o->user, event, o->caller, detail);
+                if (r >= 0 && args->disabled_now)
+                        r = audit_event(d, txn, o->user, "lockout-disabled", o->caller,
+                                        "too many consecutive failures");
+        }
+        if (r >= 0 && !blocked)
+                r = store_put_account(s, txn, &a);
+        account_clear(&a);
+        return r;
+}
+
+int attempt_record(Daemon *d, Attempt *o)
+{
+        Args args = { .d = d, .o = o };
+        int r = store_write(d->store, record, &args);
+        if (r < 0)
+                return r;
+        if (args.disabled_now)
+                (void)sd_bus_emit_signal(d->bus, PG_OBJECT_PATH, PG_IFACE_MANAGER, "AccountLocked",
+                                         "s", o->user);
+        return 0;
+}

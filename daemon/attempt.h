@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include "daemon.h"
+
+/* The result of checking a password of a known account: counters, rehash and audit in one write. */
+typedef struct Attempt {
+        const char *user;
+        bool matched;
+        const char *new_hash; /* the same password at the configured cost, to replace the old */
+        uid_t caller;
+        const char *event;    /* "login" or "password-change": the audit event's prefix */
+        /* out */
+        bool change_required;
+        bool succeeded;
+} Attempt;
+
+int attempt_record(Daemon *d, Attempt *a);

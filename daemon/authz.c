@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <pwd.h>
+#include <stdlib.h>
+
+#include "bus-names.h"
+#include "daemon.h"
+#include "macro.h"
+
+int caller_uid(sd_bus_message *m, uid_t *ret)
+{
+        sd_bus_creds *creds = NULL;
+        uint64_t augmented;
+        int r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0)
+                return r;
+        /* An EUID read from /proc could belong to a recycled PID: only the bus's word counts. */
+        augmented = sd_bus_creds_get_augmented_mask(creds);
+        if (augmented & SD_BUS_CREDS_EUID)
+                r = -EPERM;
+        else
+                r = sd_bus_creds_get_euid(creds, ret);
+        sd_bus_creds_unref(creds);
+        return r;
+}
+
+int unix_user_uid(const char *user, uid_t *ret)
+{
+        struct passwd pw, *result = NULL;
+        char buf[4096];
+        int r = getpwnam_r(user, &pw, buf, sizeof buf, &result);
+        if (r != 0)
+                return -r;
+        if (!result)
+                return -ENOENT;
+        *ret = pw.pw_uid;
+        return 0;
+}
+
+typedef struct PolkitQuery {
+        Daemon *d;
+        sd_bus_message *m;
+        authorized_t fn;
+        uid_t caller;
+} PolkitQuery;
+
+static void finish(PolkitQuery *q, bool allowed)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (!allowed)
+                r = sd_bus_reply_method_errorf(q->m, PG_ERROR_ACCESS_DENIED,
+                                               "Not authorized for this action.");
+        else {
+                r = q->fn(q->m, q->d, q->caller, &error);
+                if (sd_bus_error_is_set(&error))
+                        r = sd_bus_reply_method_error(q->m, &error);
+                else if (r < 0)
+                        r = sd_bus_reply_method_errno(q->m, r, NULL);
+        }
+        (void)r;
+        sd_bus_error_free(&error);
+        sd_bus_message_unref(q->m);
+        free(q);
+}
+
+static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        PolkitQuery *q = userdata;
+        int authorized = 0, challenge = 0;
+
+        /* An error, including "no polkit on this bus", means no: only root passes then. */
+        if (!sd_bus_message_is_method_error(reply, NULL) &&
+            sd_bus_message_enter_container(reply, 'r', "bba{ss}") >= 0)
+                if (sd_bus_message_read(reply, "bb", &authorized, &challenge) < 0)
+                        authorized = 0;
+        finish(q, authorized);
+        return 0;
+}
+
+int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn,
+                sd_bus_error *error)
+{
+        uid_t uid;
+        int r = caller_uid(m, &uid);
+        if (r < 0)
+                return r;
+        if (uid == 0)
+                return fn(m, d, uid, error);
+
+        PolkitQuery *q = calloc(1, sizeof(PolkitQuery));
+        if (!q)
+                return -ENOMEM;
+        *q = (PolkitQuery){ .d = d, .m = sd_bus_message_ref(m), .fn = fn, .caller = uid };
+        uint32_t flags = sd_bus_message_get_allow_interactive_authorization(m) ? 1 : 0;
+        r = sd_bus_call_method_async(d->bus, NULL, "org.freedesktop.PolicyKit1",
+                                     "/org/freedesktop/PolicyKit1/Authority",
+                                     "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
+                                     on_polkit_reply, q, "(sa{sv})sa{ss}us", "system-bus-name", 1,
+                                     "name", "s", sd_bus_message_get_sender(m), action, 0, flags,
+                                     "");
+        if (r < 0) {
+                sd_bus_message_unref(q->m);
+                free(q);
+                return r;
+        }
+        return 1;
+}

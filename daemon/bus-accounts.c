@@ -1,0 +1,680 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistr.h>
+
+#include "bus-names.h"
+#include "clock.h"
+#include "daemon.h"
+#include "document.h"
+#include "identifier.h"
+#include "lockout.h"
+#include "macro.h"
+#include "mask.h"
+#include "messages.h"
+
+#define MAX_FULL_NAME_BYTES 256
+#define MAX_PROP_BYTES      512
+#define MAX_REASON_BYTES    256
+#define AUDIT_DEFAULT_MAX   1000
+#define AUDIT_LIMIT         10000
+
+/* What CreateAccount / UpdateAccount were given: each field is either untouched or set. */
+typedef struct Props {
+        bool has_full_name, has_phone, has_email, has_doc[_DOC_MAX];
+        char *full_name, *phone, *email; /* NULL: remove (an empty string was given) */
+        char *doc[_DOC_MAX];             /* normalised numbers; secrets */
+} Props;
+
+static void props_clear(Props *p)
+{
+        free(p->full_name);
+        free(p->phone);
+        free(p->email);
+        for (int t = 0; t < _DOC_MAX; t++)
+                erase_and_free(p->doc[t]);
+}
+
+static bool text_ok(const char *s, size_t max)
+{
+        size_t n = strlen(s);
+        if (n > max || u8_check((const uint8_t *)s, n))
+                return false;
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        return false;
+        return true;
+}
+
+static int read_documents(sd_bus_message *m, Props *p, sd_bus_error *error)
+{
+        int r = sd_bus_message_enter_container(m, 'v', "a{ss}");
+        if (r < 0)
+                return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS, "Documents must be a{ss}.");
+        if ((r = sd_bus_message_enter_container(m, 'a', "{ss}")) < 0)
+                return r;
+        const char *type, *number;
+        while ((r = sd_bus_message_read(m, "{ss}", &type, &number)) > 0) {
+                DocType t;
+                if (doc_type_from_string(type, &t) < 0)
+                        return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
+                                                 "Unknown document type (use passport, snils "
+                                                 "or inn).");
+                if (p->has_doc[t])
+                        return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
+                                                "A document type is given twice.");
+                p->has_doc[t] = true;
+                if (isempty(number))
+                        continue;
+                if (strlen(number) > 64 || document_normalize(t, number, &p->doc[t]) < 0)
+                        return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
+                                                 "The %s number is not valid.", type);
+        }
+        if (r < 0)
+                return r;
+        if ((r = sd_bus_message_exit_container(m)) < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int read_string_prop(sd_bus_message *m, const char *key, const char **ret,
+                            sd_bus_error *error)
+{
+        if (sd_bus_message_read(m, "v", "s", ret) < 0)
+                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS, "%s must be a string.",
+                                         key);
+        if (!text_ok(*ret, MAX_PROP_BYTES))
+                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
+                                         "%s is too long or not valid text.", key);
+        return 0;
+}
+
+static int read_props(Daemon *d, sd_bus_message *m, Props *p, sd_bus_error *error)
+{
+        PhoneRules rules = { d->config->country_code, d->config->trunk_prefix };
+        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *v;
+                if ((r = sd_bus_message_read(m, "s", &key)) < 0)
+                        return r;
+                if (streq(key, "Documents")) {
+                        if ((r = read_documents(m, p, error)) < 0 || sd_bus_error_is_set(error))
+                                return r;
+                } else if (streq(key, "FullName") || streq(key, "Phone") || streq(key, "Email")) {
+                        if ((r = read_string_prop(m, key, &v, error)) < 0 ||
+                            sd_bus_error_is_set(error))
+                                return r;
+                        char **field = key[0] == 'F' ? &p->full_name
+                                       : key[0] == 'P' ? &p->phone
+                                                       : &p->email;
+                        bool *has = key[0] == 'F' ? &p->has_full_name
+                                    : key[0] == 'P' ? &p->has_phone
+                                                    : &p->has_email;
+                        if (*has)
+                                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
+                                                         "%s is given twice.", key);
+                        *has = true;
+                        if (isempty(v))
+                                ;
+                        else if (key[0] == 'F') {
+                                if (strlen(v) > MAX_FULL_NAME_BYTES)
+                                        return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
+                                                                "FullName is too long.");
+                                if (!(*field = strdup(v)))
+                                        return -ENOMEM;
+                        } else if (key[0] == 'P' ? phone_normalize(v, &rules, field) < 0
+                                                 : email_normalize(v, field) < 0)
+                                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
+                                                         key[0] == 'P'
+                                                                 ? "The phone number is not valid."
+                                                                 : "The e-mail address is not "
+                                                                   "valid.");
+                } else
+                        return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
+                                                 "Unknown property %s (use FullName, Phone, "
+                                                 "Email, Documents).",
+                                                 key);
+                if ((r = sd_bus_message_exit_container(m)) < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+static int apply_props(Daemon *d, Account *a, Props *p)
+{
+        if (p->has_full_name) {
+                free(a->full_name);
+                a->full_name = TAKE_PTR(p->full_name);
+        }
+        if (p->has_phone) {
+                free(a->phone);
+                a->phone = TAKE_PTR(p->phone);
+        }
+        if (p->has_email) {
+                free(a->email);
+                a->email = TAKE_PTR(p->email);
+        }
+        for (int t = 0; t < _DOC_MAX; t++) {
+                if (!p->has_doc[t])
+                        continue;
+                AccountDocument *doc = &a->documents[t];
+                *doc = (AccountDocument){};
+                if (!p->doc[t])
+                        continue;
+                _cleanup_free_ char *last = NULL;
+                int r = document_last_digits((DocType)t, p->doc[t], &last);
+                if (r < 0)
+                        return r;
+                doc->set = true;
+                snprintf(doc->last, sizeof doc->last, "%s", last);
+                pepper_hash(d->pepper.document_key, doc_type_to_string((DocType)t), p->doc[t],
+                            doc->hash);
+        }
+        return 0;
+}
+
+typedef struct Change {
+        Daemon *d;
+        const char *user;
+        Props *props;
+        bool create;
+        uid_t caller;
+        sd_bus_error *error;
+} Change;
+
+/* Replaces an account's index entries; a clash aborts the whole write, so nothing changes. */
+static int write_account(Store *s, MDB_txn *txn, void *userdata)
+{
+        Change *c = userdata;
+        Account a = {};
+        uint8_t old_keys[3][PEPPER_HASH_BYTES], new_keys[3][PEPPER_HASH_BYTES];
+        const char *old_kinds[3], *new_kinds[3];
+        size_t n_old = 0, n_new = 0;
+
+        int r = store_get_account(s, txn, c->user, &a);
+        if (r == 0 && c->create) {
+                account_clear(&a);
+                return sd_bus_error_set(c->error, PG_ERROR_ACCOUNT_EXISTS,
+                                        "This user already has a passgate account.");
+        }
+        if (r == -ENOENT && !c->create)
+                return sd_bus_error_set(c->error, PG_ERROR_NO_SUCH_ACCOUNT,
+                                        "No such passgate account.");
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (c->create) {
+                if (!(a.user = strdup(c->user)))
+                        return -ENOMEM;
+                a.created_usec = now_usec();
+        }
+        account_index_keys(c->d, &a, old_keys, old_kinds, &n_old);
+        for (size_t i = 0; i < n_old && r >= 0; i++)
+                r = store_index_delete(s, txn, old_keys[i]);
+        if (r >= 0 || r == -ENOENT)
+                r = apply_props(c->d, &a, c->props);
+        if (r >= 0)
+                account_index_keys(c->d, &a, new_keys, new_kinds, &n_new);
+        for (size_t i = 0; i < n_new && r >= 0; i++) {
+                r = store_index_put(s, txn, new_keys[i], c->user);
+                if (r == -EEXIST)
+                        r = sd_bus_error_setf(c->error, PG_ERROR_IDENTIFIER_IN_USE,
+                                              "This %s already belongs to another account.",
+                                              new_kinds[i]);
+        }
+        if (r >= 0)
+                r = store_put_account(s, txn, &a);
+        if (r >= 0)
+                r = audit_event(c->d, txn, c->user,
+                                c->create ? "account-created" : "account-updated", c->caller,
+                                "");
+        account_clear(&a);
+        return r;
+}
+
+static int create_or_update(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error,
+                            bool create)
+{
+        const char *user;
+        Props p = {};
+        uid_t uid;
+        int r = sd_bus_message_read(m, "s", &user);
+        if (r < 0)
+                return r;
+        if (!unix_name_valid(user) || unix_user_uid(user, &uid) < 0)
+                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_UNIX_USER,
+                                        "There is no such unix user.");
+        r = read_props(d, m, &p, error);
+        if (r >= 0 && !sd_bus_error_is_set(error)) {
+                Change c = { d, user, &p, create, caller, error };
+                r = store_write(d->store, write_account, &c);
+        }
+        props_clear(&p);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int do_create(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        return create_or_update(m, d, caller, error, true);
+}
+
+static int do_update(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        return create_or_update(m, d, caller, error, false);
+}
+
+/* A change to one account, inside a write: the callback edits, the audit records. */
+typedef struct Edit {
+        Daemon *d;
+        const char *user;
+        uid_t caller;
+        const char *event;
+        const char *detail;
+        int (*edit)(Store *s, MDB_txn *txn, Account *a, struct Edit *e);
+        const char *reason;
+        sd_bus_error *error;
+} Edit;
+
+static int edit_txn(Store *s, MDB_txn *txn, void *userdata)
+{
+        Edit *e = userdata;
+        Account a = {};
+        int r = store_get_account(s, txn, e->user, &a);
+        if (r == -ENOENT)
+                return sd_bus_error_set(e->error, PG_ERROR_NO_SUCH_ACCOUNT,
+                                        "No such passgate account.");
+        if (r < 0)
+                return r;
+        r = e->edit(s, txn, &a, e);
+        if (r >= 0)
+                r = audit_event(e->d, txn, e->user, e->event, e->caller, e->detail);
+        account_clear(&a);
+        return r;
+}
+
+static int run_edit(sd_bus_message *m, Edit *e)
+{
+        int r = store_write(e->d->store, edit_txn, e);
+        if (r < 0 || sd_bus_error_is_set(e->error))
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int edit_delete(Store *s, MDB_txn *txn, Account *a, Edit *e)
+{
+        uint8_t keys[3][PEPPER_HASH_BYTES];
+        const char *kinds[3];
+        size_t n = 0;
+        account_index_keys(e->d, a, keys, kinds, &n);
+        for (size_t i = 0; i < n; i++) {
+                int r = store_index_delete(s, txn, keys[i]);
+                if (r < 0)
+                        return r;
+        }
+        return store_delete_account(s, txn, a->user);
+}
+
+static int edit_expire(Store *s, MDB_txn *txn, Account *a, Edit *e)
+{
+        a->must_change = true;
+        return store_put_account(s, txn, a);
+}
+
+static int edit_lock(Store *s, MDB_txn *txn, Account *a, Edit *e)
+{
+        char *reason = strdup(e->reason);
+        if (!reason)
+                return -ENOMEM;
+        free(a->lock_reason);
+        a->lock_reason = reason;
+        a->locked = true;
+        return store_put_account(s, txn, a);
+}
+
+/* Unlocking also forgets the failure counters, like `faillock --reset`. */
+static int edit_unlock(Store *s, MDB_txn *txn, Account *a, Edit *e)
+{
+        a->locked = false;
+        a->disabled = false;
+        a->lock_reason = erase_and_free(a->lock_reason);
+        lockout_record_success(a);
+        return store_put_account(s, txn, a);
+}
+
+static int simple_edit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error,
+                       const char *event, int (*edit)(Store *, MDB_txn *, Account *, Edit *))
+{
+        const char *user;
+        int r = sd_bus_message_read(m, "s", &user);
+        if (r < 0)
+                return r;
+        Edit e = { .d = d, .user = user, .caller = caller, .event = event, .detail = "",
+                   .edit = edit, .error = error };
+        return run_edit(m, &e);
+}
+
+static int do_delete(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        const char *user;
+        int r = sd_bus_message_read(m, "s", &user);
+        if (r < 0)
+                return r;
+        Edit e = { .d = d, .user = user, .caller = caller, .event = "account-deleted",
+                   .detail = "", .edit = edit_delete, .error = error };
+        r = run_edit(m, &e);
+        if (r >= 0 && !sd_bus_error_is_set(error))
+                conversations_cancel_user(d, user);
+        return r;
+}
+
+static int do_expire(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        return simple_edit(m, d, caller, error, "password-expired", edit_expire);
+}
+
+static int do_unlock(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        return simple_edit(m, d, caller, error, "account-unlocked", edit_unlock);
+}
+
+static int do_lock(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        const char *user, *reason;
+        int r = sd_bus_message_read(m, "ss", &user, &reason);
+        if (r < 0)
+                return r;
+        if (!text_ok(reason, MAX_REASON_BYTES))
+                return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
+                                        "The reason is too long or not valid text.");
+        Edit e = { .d = d, .user = user, .caller = caller, .event = "account-locked",
+                   .detail = reason, .edit = edit_lock, .reason = reason, .error = error };
+        r = run_edit(m, &e);
+        if (r >= 0 && !sd_bus_error_is_set(error))
+                (void)sd_bus_emit_signal(d->bus, PG_OBJECT_PATH, PG_IFACE_MANAGER,
+                                         "AccountLocked", "s", user);
+        return r;
+}
+
+static int append_masked_documents(sd_bus_message *reply, const Account *a)
+{
+        static const size_t full_length[_DOC_MAX] = { [DOC_PASSPORT] = 10, [DOC_SNILS] = 11,
+                                                      [DOC_INN] = 12 };
+        int r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r < 0 || (r = sd_bus_message_append(reply, "s", "Documents")) < 0 ||
+            (r = sd_bus_message_open_container(reply, 'v', "a{ss}")) < 0 ||
+            (r = sd_bus_message_open_container(reply, 'a', "{ss}")) < 0)
+                return r;
+        for (int t = 0; t < _DOC_MAX; t++) {
+                if (!a->documents[t].set)
+                        continue;
+                /* Only the last digits are kept: mask a stand-in of the right length. */
+                char stand_in[16];
+                size_t last = strlen(a->documents[t].last);
+                memset(stand_in, '0', full_length[t] - last);
+                memcpy(stand_in + full_length[t] - last, a->documents[t].last, last + 1);
+                _cleanup_free_ char *masked = NULL;
+                if ((r = mask_document((DocType)t, stand_in, &masked)) < 0)
+                        return r;
+                if ((r = sd_bus_message_append(reply, "{ss}", doc_type_to_string((DocType)t),
+                                               masked)) < 0)
+                        return r;
+        }
+        if ((r = sd_bus_message_close_container(reply)) < 0 ||
+            (r = sd_bus_message_close_container(reply)) < 0)
+                return r;
+        return sd_bus_message_close_container(reply);
+}
+
+static int do_get(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        const char *user;
+        MDB_txn *txn;
+        Account a = {};
+        sd_bus_message *reply = NULL;
+        _cleanup_free_ char *phone = NULL, *email = NULL;
+        uid_t uid = (uid_t)-1;
+        int r = sd_bus_message_read(m, "s", &user);
+        if (r < 0)
+                return r;
+        if ((r = store_read_begin(d->store, &txn)) < 0)
+                return r;
+        r = store_get_account(d->store, txn, user, &a);
+        mdb_txn_abort(txn);
+        if (r == -ENOENT)
+                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
+                                        "No such passgate account.");
+        if (r < 0)
+                return r;
+        (void)unix_user_uid(user, &uid);
+        if ((a.phone && (r = mask_phone(a.phone, &phone)) < 0) ||
+            (a.email && (r = mask_email(a.email, &email)) < 0))
+                goto out;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                goto out;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(
+                        reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "User", "s", user,
+                        "Uid", "u", (uint32_t)uid, "FullName", "s", a.full_name ? a.full_name : "",
+                        "Phone", "s", phone ? phone : "", "Email", "s", email ? email : "",
+                        "PasswordSet", "b", a.password_hash != NULL, "PasswordChangeRequired", "b",
+                        a.must_change, "Locked", "b", a.locked, "LockReason", "s",
+                        a.lock_reason ? a.lock_reason : "", "Disabled", "b", a.disabled,
+                        "Failures", "u", a.failures);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "PasswordChangedUSec", "t",
+                                          a.password_changed_usec, "CreatedUSec", "t",
+                                          a.created_usec, "DelayedUntilUSec", "t",
+                                          lockout_until(&a, d->config));
+        if (r >= 0)
+                r = append_masked_documents(reply, &a);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+out:
+        sd_bus_message_unref(reply);
+        account_clear(&a);
+        return r;
+}
+
+static int do_list(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        _cleanup_strv_free_ char **users = NULL;
+        MDB_txn *txn;
+        sd_bus_message *reply = NULL;
+        int r = store_read_begin(d->store, &txn);
+        if (r < 0)
+                return r;
+        r = store_list_accounts(d->store, txn, &users);
+        mdb_txn_abort(txn);
+        if (r < 0)
+                return r;
+        if ((r = sd_bus_message_new_method_return(m, &reply)) < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, users);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+static int append_audit(uint64_t usec, const char *user, const char *event, const char *detail,
+                        void *userdata)
+{
+        return sd_bus_message_append(userdata, "(tsss)", usec, user, event, detail);
+}
+
+static int do_list_audit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        uint64_t since;
+        uint32_t max;
+        sd_bus_message *reply = NULL;
+        int r = sd_bus_message_read(m, "tu", &since, &max);
+        if (r < 0)
+                return r;
+        max = max == 0 ? AUDIT_DEFAULT_MAX : MIN(max, AUDIT_LIMIT);
+        if ((r = sd_bus_message_new_method_return(m, &reply)) < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(tsss)");
+        if (r >= 0)
+                r = store_audit_list(d->store, since, max, append_audit, reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        sd_bus_message_unref(reply);
+        return r;
+}
+
+int bus_reply_policy_error(sd_bus_message *m, const PolicyVerdict *v)
+{
+        _cleanup_free_ char *text = NULL;
+        if (asprintf(&text, _(v->message), v->arg) < 0)
+                return -ENOMEM;
+        return sd_bus_reply_method_errorf(m, PG_ERROR_PASSWORD_REJECTED, "%s", text);
+}
+
+typedef struct SetPassword {
+        Daemon *d;
+        sd_bus_message *m;
+        char *user;
+        bool must_change;
+        uid_t caller;
+} SetPassword;
+
+static void on_set_hashed(HashJob *job, void *userdata)
+{
+        SetPassword *sp = userdata;
+        int r = job->error ? job->error : 0;
+        if (r >= 0) {
+                PasswordSave s = { .user = sp->user, .hash = job->new_hash,
+                                   .must_change = sp->must_change, .how = "reset",
+                                   .caller = sp->caller };
+                r = password_save(sp->d, &s);
+        }
+        if (r == -ENOENT)
+                (void)sd_bus_reply_method_errorf(sp->m, PG_ERROR_NO_SUCH_ACCOUNT,
+                                                 "No such passgate account.");
+        else if (r < 0)
+                (void)sd_bus_reply_method_errno(sp->m, r, NULL);
+        else
+                (void)sd_bus_reply_method_return(sp->m, NULL);
+        sd_bus_message_unref(sp->m);
+        free(sp->user);
+        free(sp);
+}
+
+static int do_set_password(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        const char *user, *password;
+        int must_change;
+        MDB_txn *txn;
+        Account a = {};
+        PolicyVerdict v;
+        _cleanup_erase_ char *normalized = NULL;
+
+        int r = sd_bus_message_read(m, "ssb", &user, &password, &must_change);
+        if (r < 0)
+                return r;
+        if (strlen(password) > policy_max_bytes(d->policy)) {
+                v = (PolicyVerdict){ MSG_PW_TOO_LONG, d->policy->max_length };
+                return bus_reply_policy_error(m, &v);
+        }
+        if (password_normalize(password, &normalized) < 0) {
+                v = (PolicyVerdict){ MSG_PW_NOT_UTF8, 0 };
+                return bus_reply_policy_error(m, &v);
+        }
+        if ((r = store_read_begin(d->store, &txn)) < 0)
+                return r;
+        r = store_get_account(d->store, txn, user, &a);
+        mdb_txn_abort(txn);
+        if (r == -ENOENT)
+                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
+                                        "No such passgate account.");
+        if (r < 0)
+                return r;
+        r = policy_check(d->policy, normalized, &a, &d->pepper, &v);
+        account_clear(&a);
+        if (r < 0)
+                return bus_reply_policy_error(m, &v);
+
+        SetPassword *sp = calloc(1, sizeof(SetPassword));
+        HashJob *job = hash_job_new(normalized, d->config->opslimit, d->config->memlimit);
+        if (!sp || !job || !(sp->user = strdup(user))) {
+                free(sp);
+                hash_job_free(job);
+                return -ENOMEM;
+        }
+        sp->d = d;
+        sp->m = sd_bus_message_ref(m);
+        sp->must_change = must_change;
+        sp->caller = caller;
+        job->hash_new = true;
+        job->done = on_set_hashed;
+        job->userdata = sp;
+        return hasher_submit(d->hasher, job) < 0 ? -ENOMEM : 1;
+}
+
+#define ADMIN_METHOD(name, fn)                                                                     \
+        static int name(sd_bus_message *m, void *userdata, sd_bus_error *error)                    \
+        {                                                                                          \
+                return authz_admin(userdata, m, PG_POLKIT_MANAGE, fn, error);                      \
+        }
+
+ADMIN_METHOD(method_create, do_create)
+ADMIN_METHOD(method_update, do_update)
+ADMIN_METHOD(method_delete, do_delete)
+ADMIN_METHOD(method_get, do_get)
+ADMIN_METHOD(method_list, do_list)
+ADMIN_METHOD(method_expire, do_expire)
+ADMIN_METHOD(method_lock, do_lock)
+ADMIN_METHOD(method_unlock, do_unlock)
+ADMIN_METHOD(method_list_audit, do_list_audit)
+
+static int method_set_password(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        sd_bus_message_sensitive(m);
+        return authz_admin(userdata, m, PG_POLKIT_MANAGE, do_set_password, error);
+}
+
+#define U SD_BUS_VTABLE_UNPRIVILEGED
+static const sd_bus_vtable accounts_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("CreateAccount", SD_BUS_ARGS("s", user, "a{sv}", props),
+                                SD_BUS_NO_RESULT, method_create, U | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("UpdateAccount", SD_BUS_ARGS("s", user, "a{sv}", props),
+                                SD_BUS_NO_RESULT, method_update, U | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("DeleteAccount", SD_BUS_ARGS("s", user), SD_BUS_NO_RESULT,
+                                method_delete, U),
+        SD_BUS_METHOD_WITH_ARGS("GetAccount", SD_BUS_ARGS("s", user),
+                                SD_BUS_RESULT("a{sv}", account), method_get, U),
+        SD_BUS_METHOD_WITH_ARGS("ListAccounts", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", users),
+                                method_list, U),
+        SD_BUS_METHOD_WITH_ARGS("SetPassword",
+                                SD_BUS_ARGS("s", user, "s", password, "b", must_change),
+                                SD_BUS_NO_RESULT, method_set_password,
+                                U | SD_BUS_VTABLE_SENSITIVE),
+        SD_BUS_METHOD_WITH_ARGS("ExpirePassword", SD_BUS_ARGS("s", user), SD_BUS_NO_RESULT,
+                                method_expire, U),
+        SD_BUS_METHOD_WITH_ARGS("LockAccount", SD_BUS_ARGS("s", user, "s", reason),
+                                SD_BUS_NO_RESULT, method_lock, U),
+        SD_BUS_METHOD_WITH_ARGS("UnlockAccount", SD_BUS_ARGS("s", user), SD_BUS_NO_RESULT,
+                                method_unlock, U),
+        SD_BUS_METHOD_WITH_ARGS("ListAudit", SD_BUS_ARGS("t", since_usec, "u", max),
+                                SD_BUS_RESULT("a(tsss)", entries), method_list_audit, U),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_accounts_register(Daemon *d)
+{
+        return sd_bus_add_object_vtable(d->bus, NULL, PG_OBJECT_PATH, PG_IFACE_ACCOUNTS,
+                                        accounts_vtable, d);
+}

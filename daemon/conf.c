@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+#define USEC_PER_SEC 1000000ULL
+
+typedef struct Parse {
+        Config *c;
+        const char *path;
+        FILE *file;
+        FILE *err;
+        unsigned line;
+        int r;
+} Parse;
+
+typedef int (*setter_t)(Config *c, const char *value);
+
+static int parse_uint(const char *v, unsigned long long min, unsigned long long max,
+                      unsigned long long *ret)
+{
+        char *end;
+
+        if (!isdigit((unsigned char)*v))
+                return -EINVAL;
+        errno = 0;
+        unsigned long long u = strtoull(v, &end, 10);
+        if (errno || *end || u < min || u > max)
+                return -ERANGE;
+        *ret = u;
+        return 0;
+}
+
+static int set_string(char **field, const char *v)
+{
+        char *s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        free(*field);
+        *field = s;
+        return 0;
+}
+
+#define UINT_SETTER(name, field, min, max, scale)                                                  \
+        static int name(Config *c, const char *v)                                                  \
+        {                                                                                          \
+                unsigned long long u;                                                              \
+                int r = parse_uint(v, min, max, &u);                                               \
+                if (r < 0)                                                                         \
+                        return r;                                                                  \
+                c->field = u * (scale);                                                            \
+                return 0;                                                                          \
+        }
+
+UINT_SETTER(set_min_length, min_length, 15, 64, 1)
+UINT_SETTER(set_max_length, max_length, 64, 1024, 1)
+UINT_SETTER(set_history, history, 0, 24, 1)
+UINT_SETTER(set_lockout_after, lockout_after, 3, 20, 1)
+UINT_SETTER(set_disable_after, disable_after, 20, 1000, 1)
+UINT_SETTER(set_lockout_base, lockout_base_usec, 1, 600, USEC_PER_SEC)
+UINT_SETTER(set_lockout_max, lockout_max_usec, 60, 3600, USEC_PER_SEC)
+UINT_SETTER(set_country_code, country_code, 1, 999, 1)
+UINT_SETTER(set_idle_timeout, conversation_idle_usec, 60, 3600, USEC_PER_SEC)
+UINT_SETTER(set_hash_workers, hash_workers, 0, 64, 1)
+
+static int set_abs_path(char **field, const char *v)
+{
+        if (v[0] != '/')
+                return -EINVAL;
+        return set_string(field, v);
+}
+
+static int set_pepper(Config *c, const char *v)
+{
+        return set_abs_path(&c->pepper_path, v);
+}
+
+static int set_blocklist(Config *c, const char *v)
+{
+        return set_abs_path(&c->blocklist_path, v);
+}
+
+static int set_hash_cost(Config *c, const char *v)
+{
+        static const struct {
+                const char *name;
+                unsigned long long ops;
+                size_t mem;
+        } costs[] = {
+                { "min", crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN },
+                { "interactive", crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                  crypto_pwhash_MEMLIMIT_INTERACTIVE },
+                { "moderate", crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE },
+                { "sensitive", crypto_pwhash_OPSLIMIT_SENSITIVE,
+                  crypto_pwhash_MEMLIMIT_SENSITIVE },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(costs); i++)
+                if (streq(v, costs[i].name)) {
+                        c->opslimit = costs[i].ops;
+                        c->memlimit = costs[i].mem;
+                        return set_string(&c->hash_cost, v);
+                }
+        return -EINVAL;
+}
+
+static int set_trunk_prefix(Config *c, const char *v)
+{
+        if (strlen(v) > 3 || strspn(v, "0123456789") != strlen(v))
+                return -EINVAL;
+        return set_string(&c->trunk_prefix, v);
+}
+
+/* spool:/DIR, sendmail, sendmail:/PATH or command:/PATH. */
+static int check_delivery(const char *v)
+{
+        if (streq(v, "sendmail"))
+                return 0;
+        const char *colon = strchr(v, ':');
+        if (!colon || colon[1] != '/')
+                return -EINVAL;
+        size_t n = (size_t)(colon - v);
+        if ((n == 5 && !strncmp(v, "spool", 5)) || (n == 8 && !strncmp(v, "sendmail", 8)) ||
+            (n == 7 && !strncmp(v, "command", 7)))
+                return 0;
+        return -EINVAL;
+}
+
+static int set_sms(Config *c, const char *v)
+{
+        return check_delivery(v) < 0 ? -EINVAL : set_string(&c->delivery_sms, v);
+}
+
+static int set_email(Config *c, const char *v)
+{
+        return check_delivery(v) < 0 ? -EINVAL : set_string(&c->delivery_email, v);
+}
+
+static const struct {
+        const char *section;
+        const char *key;
+        setter_t set;
+        const char *expect;
+} keys[] = {
+        { "store", "pepper", set_pepper, "an absolute path" },
+        { "password", "hash_cost", set_hash_cost, "min, interactive, moderate or sensitive" },
+        { "password", "min_length", set_min_length, "a number from 15 to 64" },
+        { "password", "max_length", set_max_length, "a number from 64 to 1024" },
+        { "password", "history", set_history, "a number from 0 to 24" },
+        { "password", "blocklist", set_blocklist, "an absolute path" },
+        { "lockout", "delay_after", set_lockout_after, "a number from 3 to 20" },
+        { "lockout", "disable_after", set_disable_after, "a number from 20 to 1000" },
+        { "lockout", "first_delay", set_lockout_base, "seconds, from 1 to 600" },
+        { "lockout", "max_delay", set_lockout_max, "seconds, from 60 to 3600" },
+        { "phone", "country_code", set_country_code, "a number from 1 to 999" },
+        { "phone", "trunk_prefix", set_trunk_prefix, "up to 3 digits, or empty" },
+        { "delivery", "sms", set_sms, "spool:/DIR, sendmail[:/PATH] or command:/PATH" },
+        { "delivery", "email", set_email, "spool:/DIR, sendmail[:/PATH] or command:/PATH" },
+        { "conversation", "idle_timeout", set_idle_timeout, "seconds, from 60 to 3600" },
+        { "daemon", "hash_workers", set_hash_workers, "a number from 0 (one per core) to 64" },
+};
+
+static int handler(void *userdata, const char *section, const char *name, const char *value)
+{
+        Parse *p = userdata;
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                if (!streq(section, keys[i].section) || !streq(name, keys[i].key))
+                        continue;
+                int r = keys[i].set(p->c, value);
+                if (r == -ENOMEM) {
+                        p->r = r;
+                        return 0;
+                }
+                if (r < 0) {
+                        fprintf(p->err, "%s:%u: [%s] %s: bad value, expected %s\n", p->path,
+                                p->line, section, name, keys[i].expect);
+                        p->r = -EINVAL;
+                        return 0;
+                }
+                return 1;
+        }
+        fprintf(p->err, "%s:%u: warning: unknown key [%s] %s, ignored\n", p->path, p->line,
+                section, name);
+        return 1;
+}
+
+/* inih gives no line numbers to the handler, so the reader counts them. */
+static char *reader(char *str, int num, void *stream)
+{
+        Parse *p = stream;
+        char *s = fgets(str, num, p->file);
+        if (s)
+                p->line++;
+        return s;
+}
+
+static int config_defaults(Config *c)
+{
+        c->min_length = 15;
+        c->max_length = 256;
+        c->history = 5;
+        c->lockout_after = 5;
+        c->disable_after = 100;
+        c->lockout_base_usec = 60 * USEC_PER_SEC;
+        c->lockout_max_usec = 15 * 60 * USEC_PER_SEC;
+        c->country_code = 7;
+        c->conversation_idle_usec = 15 * 60 * USEC_PER_SEC;
+
+        const char *creds = getenv("CREDENTIALS_DIRECTORY");
+        char *pepper = NULL;
+        if (creds && asprintf(&pepper, "%s/pepper", creds) < 0)
+                return -ENOMEM;
+        c->pepper_path = pepper ? pepper : strdup(SYSCONFDIR "/passgate/pepper");
+        if (!c->pepper_path || set_trunk_prefix(c, "8") < 0 || set_hash_cost(c, "interactive") < 0)
+                return -ENOMEM;
+        c->delivery_sms = strdup("spool:" LOCALSTATEDIR "/spool/passgate");
+        c->delivery_email = strdup("spool:" LOCALSTATEDIR "/spool/passgate");
+        if (!c->delivery_sms || !c->delivery_email)
+                return -ENOMEM;
+        return 0;
+}
+
+int config_load(const char *path, Config **ret, FILE *err)
+{
+        Config *c = calloc(1, sizeof(Config));
+        if (!c)
+                return -ENOMEM;
+        int r = config_defaults(c);
+        if (r < 0) {
+                config_free(c);
+                return r;
+        }
+
+        FILE *f = fopen(path, "re");
+        if (!f && errno != ENOENT) {
+                r = -errno;
+                fprintf(err, "%s: cannot read: %s\n", path, strerror(-r));
+                config_free(c);
+                return r;
+        }
+        if (f) {
+                Parse p = { .c = c, .path = path, .file = f, .err = err };
+                int line = ini_parse_stream(reader, &p, handler, &p);
+                fclose(f);
+                if (p.r < 0 || line != 0) {
+                        if (p.r == 0)
+                                fprintf(err, "%s:%d: syntax error\n", path, line);
+                        config_free(c);
+                        return p.r < 0 ? p.r : -EINVAL;
+                }
+        }
+        if (c->max_length < c->min_length) {
+                fprintf(err, "%s: [password] max_length is below min_length\n", path);
+                config_free(c);
+                return -EINVAL;
+        }
+        *ret = c;
+        return 0;
+}
+
+Config *config_free(Config *c)
+{
+        if (!c)
+                return NULL;
+        free(c->pepper_path);
+        free(c->hash_cost);
+        free(c->blocklist_path);
+        free(c->trunk_prefix);
+        free(c->delivery_sms);
+        free(c->delivery_email);
+        free(c);
+        return NULL;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Everything passgate.conf(5) can set, with defaults already applied and bounds checked. */
+typedef struct Config {
+        char *pepper_path;
+
+        char *hash_cost;
+        unsigned long long opslimit;
+        size_t memlimit;
+        unsigned min_length;
+        unsigned max_length;
+        unsigned history;
+        char *blocklist_path;
+
+        unsigned lockout_after;
+        unsigned disable_after;
+        uint64_t lockout_base_usec;
+        uint64_t lockout_max_usec;
+
+        unsigned country_code;
+        char *trunk_prefix;
+
+        char *delivery_sms;
+        char *delivery_email;
+
+        uint64_t conversation_idle_usec;
+        unsigned hash_workers;
+} Config;
+
+/* Reads path (a missing file means all defaults); on a bad value writes "path:line: why" to err. */
+int config_load(const char *path, Config **ret, FILE *err);
+Config *config_free(Config *c);

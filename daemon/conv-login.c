@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The login flow. An unknown identifier, a locked or delayed account and a wrong password take
+ * the same steps, the same Argon2id work and end in the same error.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bus-names.h"
+#include "clock.h"
+#include "conversation.h"
+#include "attempt.h"
+#include "lockout.h"
+#include "macro.h"
+#include "messages.h"
+
+enum {
+        LOGIN_START,
+        LOGIN_ASK_IDENTIFIER,
+        LOGIN_ASK_PASSWORD,
+};
+
+int login_begin(Conversation *c, sd_bus_error *error)
+{
+        c->state = LOGIN_START;
+        return 0;
+}
+
+static int ask_password(Conversation *c, sd_bus_message *m)
+{
+        c->state = LOGIN_ASK_PASSWORD;
+        return conversation_reply(c, m,
+                                  &(StepReply){ .kind = PG_STEP_SECRET, .id = "password",
+                                                .message = MSG_ASK_PASSWORD });
+}
+
+static int fail_login(Conversation *c, sd_bus_message *m)
+{
+        return conversation_fail(c, m, PG_ERROR_AUTHENTICATION_FAILED, MSG_LOGIN_FAILED);
+}
+
+static void on_verified(Conversation *c, sd_bus_message *m, HashJob *job)
+{
+        Daemon *d = c->d;
+
+        if (!c->user || job->error) {
+                (void)audit_write(d, c->user, "login-failure", c->owner,
+                                  job->error ? "internal error" : "unknown identifier");
+                (void)fail_login(c, m);
+                return;
+        }
+        Attempt o = { .user = c->user, .matched = job->match == 0, .new_hash = job->new_hash,
+                      .caller = c->owner, .event = "login" };
+        if (attempt_record(d, &o) < 0) {
+                (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
+                return;
+        }
+        if (!o.succeeded) {
+                (void)fail_login(c, m);
+                return;
+        }
+        (void)conversation_reply(c, m,
+                                 &(StepReply){ .kind = PG_STEP_DONE, .id = "done",
+                                               .message = o.change_required ? MSG_CHANGE_REQUIRED
+                                                                            : MSG_LOGGED_IN,
+                                               .user = c->user,
+                                               .change_required = o.change_required });
+}
+
+/* Which hash to verify against: the account's own, or the dummy when it must fail anyway. */
+static int verify(Conversation *c, sd_bus_message *m, const char *password)
+{
+        Daemon *d = c->d;
+        MDB_txn *txn;
+        Account a = {};
+        const char *hash = d->dummy_hash;
+
+        int r = store_read_begin(d->store, &txn);
+        if (r < 0)
+                return r;
+        r = resolve_login(d, txn, c->login, &c->user);
+        if (r == 0 && store_get_account(d->store, txn, c->user, &a) == 0 &&
+            !lockout_blocked(&a, d->config, now_usec()))
+                hash = a.password_hash;
+        if (r == -ENOENT)
+                r = 0;
+
+        HashJob *job = NULL;
+        _cleanup_erase_ char *normalized = NULL;
+        if (r >= 0 && password_normalize(password, &normalized) < 0)
+                hash = d->dummy_hash;
+        if (r >= 0 && !(job = hash_job_new(normalized ? normalized : password, d->config->opslimit,
+                                           d->config->memlimit)))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = hash_job_add_hash(job, hash);
+        account_clear(&a);
+        mdb_txn_abort(txn);
+        if (r < 0) {
+                hash_job_free(job);
+                return r;
+        }
+        job->rehash = hash != d->dummy_hash;
+        return conversation_submit(c, m, job, on_verified);
+}
+
+int login_step(Conversation *c, sd_bus_message *m, const char *value)
+{
+        switch (c->state) {
+        case LOGIN_START:
+                if (!isempty(c->login))
+                        return ask_password(c, m);
+                c->state = LOGIN_ASK_IDENTIFIER;
+                return conversation_reply(c, m,
+                                          &(StepReply){ .kind = PG_STEP_TEXT, .id = "identifier",
+                                                        .message = MSG_ASK_IDENTIFIER });
+        case LOGIN_ASK_IDENTIFIER:
+                if (isempty(value) || strlen(value) > 256)
+                        return fail_login(c, m);
+                free(c->login);
+                if (!(c->login = strdup(value)))
+                        return -ENOMEM;
+                return ask_password(c, m);
+        case LOGIN_ASK_PASSWORD:
+                if (isempty(value) || strlen(value) > policy_max_bytes(c->d->policy))
+                        return fail_login(c, m);
+                return verify(c, m, value);
+        default:
+                return -EINVAL;
+        }
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "conf.h"
+#include "hasher.h"
+#include "pepper.h"
+#include "policy.h"
+#include "store.h"
+
+typedef struct Conversation Conversation;
+
+typedef struct Daemon {
+        Config *config;
+        sd_event *event;
+        sd_bus *bus;
+        Store *store;
+        Pepper pepper;
+        Hasher *hasher;
+        Policy *policy;
+        char *dummy_hash; /* verified against for unknown or blocked accounts: same cost, same time */
+        Conversation *conversations;
+        unsigned n_conversations;
+} Daemon;
+
+/* sd-bus method implementations run once the caller is authorized, maybe after polkit answered. */
+typedef int (*authorized_t)(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error);
+
+/* authz.c */
+int caller_uid(sd_bus_message *m, uid_t *ret);
+/* Runs fn now for root, after polkit says yes for others; no polkit on the bus: root only. */
+int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn,
+                sd_bus_error *error);
+/* The uid owning a unix account name, or -ENOENT. */
+int unix_user_uid(const char *user, uid_t *ret);
+
+/* audit.c: to the journal (structured, with a MESSAGE_ID) and to the store, inside txn. */
+int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, uid_t caller,
+                const char *detail);
+
+/* The same, in a write transaction of its own. */
+int audit_write(Daemon *d, const char *user, const char *event, uid_t caller, const char *detail);
+
+/* resolve.c: what a user typed at a login prompt to a canonical account name; -ENOENT if none. */
+int resolve_login(Daemon *d, MDB_txn *txn, const char *typed, char **ret_user);
+/* The index keys (identifiers other than the unix name) of an account. */
+int account_index_keys(Daemon *d, const Account *a, uint8_t keys[][PEPPER_HASH_BYTES],
+                       const char *kinds[], size_t *n);
+
+/* generate.c */
+int password_generate(const Policy *p, char **ret);
+
+/* Saving a new password: shared by the change conversation and Accounts.SetPassword. */
+typedef struct PasswordSave {
+        const char *user;
+        const char *hash;
+        bool must_change;
+        const char *how; /* PasswordChanged "how" */
+        uid_t caller;
+} PasswordSave;
+int password_save(Daemon *d, const PasswordSave *s);
+
+/* bus-*.c */
+int bus_manager_register(Daemon *d);
+int bus_accounts_register(Daemon *d);
+int bus_conversation_register(Daemon *d);
+int bus_reply_policy_error(sd_bus_message *m, const PolicyVerdict *v);
+void conversations_cancel_user(Daemon *d, const char *user);
+void conversations_free_all(Daemon *d);

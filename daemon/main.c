@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bus-names.h"
+#include "config.h"
+#include "daemon.h"
+#include "macro.h"
+
+static void help(void)
+{
+        printf("passgated [--config PATH]\n\n"
+               "The passgate account service on the system bus (org.passgate1).\n\n"
+               "  --config PATH  configuration file (default " SYSCONFDIR
+               "/passgate/passgate.conf)\n"
+               "  --version      show the version\n"
+               "State lives in $STATE_DIRECTORY, else " LOCALSTATEDIR "/lib/passgate.\n");
+}
+
+/* A state directory or pepper others can read would leak what the store protects. */
+static int check_private(const char *path, const char *what)
+{
+        struct stat st;
+        if (stat(path, &st) < 0) {
+                fprintf(stderr, "passgated: %s %s: %s\n", what, path, strerror(errno));
+                return -errno;
+        }
+        if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+                fprintf(stderr,
+                        "passgated: %s %s is accessible by group or others (mode %04o); "
+                        "refusing to start. Fix with: chmod 0700 %s\n",
+                        what, path, (unsigned)(st.st_mode & 07777), path);
+                return -EPERM;
+        }
+        return 0;
+}
+
+/* A hash of a random secret, at the configured cost: the stand-in for unknown accounts. */
+static int make_dummy_hash(Daemon *d)
+{
+        char out[crypto_pwhash_STRBYTES], secret[33];
+        randombytes_buf(secret, sizeof secret - 1);
+        for (size_t i = 0; i < sizeof secret - 1; i++)
+                secret[i] = (char)('a' + (unsigned char)secret[i] % 26);
+        secret[sizeof secret - 1] = 0;
+        int r = crypto_pwhash_str(out, secret, strlen(secret), d->config->opslimit,
+                                  d->config->memlimit);
+        sodium_memzero(secret, sizeof secret);
+        if (r != 0)
+                return -ENOMEM;
+        d->dummy_hash = strdup(out);
+        return d->dummy_hash ? 0 : -ENOMEM;
+}
+
+static int run(const char *config_path)
+{
+        Daemon d = {};
+        const char *state = getenv("STATE_DIRECTORY");
+        int r;
+
+        /* systemd may pass several directories separated by ':': ours is the first. */
+        _cleanup_free_ char *state_dir = strndup(state ? state : LOCALSTATEDIR "/lib/passgate",
+                                                 state ? strcspn(state, ":") : SIZE_MAX);
+        if (!state_dir)
+                return -ENOMEM;
+
+        if ((r = config_load(config_path, &d.config, stderr)) < 0)
+                return r;
+        if ((r = check_private(state_dir, "state directory")) < 0)
+                goto out;
+        if ((r = pepper_load(d.config->pepper_path, &d.pepper)) < 0) {
+                fprintf(stderr, "passgated: pepper %s: %s%s\n", d.config->pepper_path,
+                        strerror(-r),
+                        r == -EPERM ? " (it must be readable by its owner only)" : "");
+                goto out;
+        }
+        if ((r = store_open(state_dir, &d.pepper, &d.store)) < 0) {
+                fprintf(stderr, "passgated: cannot open the store in %s: %s\n", state_dir,
+                        strerror(-r));
+                goto out;
+        }
+        if ((r = policy_new(d.config, &d.policy)) < 0) {
+                fprintf(stderr, "passgated: cannot load the password blocklist %s: %s\n",
+                        d.config->blocklist_path, strerror(-r));
+                goto out;
+        }
+        if ((r = make_dummy_hash(&d)) < 0)
+                goto out;
+
+        if ((r = sd_event_default(&d.event)) < 0 ||
+            (r = hasher_new(d.event, d.config->hash_workers, &d.hasher)) < 0)
+                goto out;
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
+            (r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL)) < 0)
+                goto out;
+
+        if ((r = sd_bus_open_system(&d.bus)) < 0) {
+                fprintf(stderr, "passgated: cannot connect to the system bus: %s\n",
+                        strerror(-r));
+                goto out;
+        }
+        if ((r = bus_manager_register(&d)) < 0 || (r = bus_accounts_register(&d)) < 0 ||
+            (r = bus_conversation_register(&d)) < 0 ||
+            (r = sd_bus_add_object_manager(d.bus, NULL, PG_OBJECT_PATH)) < 0 ||
+            (r = sd_bus_attach_event(d.bus, d.event, 0)) < 0)
+                goto out;
+        /* The name last: once it is visible, every method works. */
+        if ((r = sd_bus_request_name(d.bus, PG_BUS_NAME, 0)) < 0) {
+                fprintf(stderr, "passgated: cannot own %s: %s\n", PG_BUS_NAME, strerror(-r));
+                goto out;
+        }
+        fprintf(stderr, "passgated: ready (store %s, hash cost %s)\n", state_dir,
+                d.config->hash_cost);
+        r = sd_event_loop(d.event);
+out:
+        conversations_free_all(&d);
+        d.bus = sd_bus_flush_close_unref(d.bus);
+        hasher_free(d.hasher);
+        sd_event_unref(d.event);
+        policy_free(d.policy);
+        store_close(d.store);
+        erase_and_free(d.dummy_hash);
+        pepper_wipe(&d.pepper);
+        config_free(d.config);
+        return r;
+}
+
+int main(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                {},
+        };
+        const char *config_path = SYSCONFDIR "/passgate/passgate.conf";
+        int c;
+
+        setlocale(LC_ALL, "");
+        while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        config_path = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                case 'V':
+                        printf("passgated %s\n", PACKAGE_VERSION);
+                        return EXIT_SUCCESS;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "passgated: unexpected argument %s\n", argv[optind]);
+                return 2;
+        }
+        if (sodium_init() < 0) {
+                fprintf(stderr, "passgated: libsodium failed to initialise\n");
+                return EXIT_FAILURE;
+        }
+        umask(0077);
+        return run(config_path) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "record.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+
+#define MAGIC "PGA"
+
+enum {
+        TAG_PASSWORD_HASH = 1,
+        TAG_HISTORY = 2,
+        TAG_FLAGS = 3,
+        TAG_LOCK_REASON = 4,
+        TAG_FAILURES = 5,
+        TAG_LAST_FAILURE = 6,
+        TAG_PASSWORD_CHANGED = 7,
+        TAG_CREATED = 8,
+        TAG_DOCUMENT = 9,
+        TAG_SEALED = 10,
+        TAG_FULL_NAME = 20,
+        TAG_PHONE = 21,
+        TAG_EMAIL = 22,
+};
+
+enum {
+        FLAG_MUST_CHANGE = 1 << 0,
+        FLAG_LOCKED = 1 << 1,
+        FLAG_DISABLED = 1 << 2,
+};
+
+#define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define MAC_BYTES   crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+typedef struct Buf {
+        uint8_t *data;
+        size_t size, allocated;
+} Buf;
+
+static void buf_wipe(Buf *b)
+{
+        if (b->data)
+                sodium_memzero(b->data, b->allocated);
+        free(b->data);
+        *b = (Buf){};
+}
+
+static int buf_reserve(Buf *b, size_t more)
+{
+        if (b->size + more <= b->allocated)
+                return 0;
+        size_t n = MAX(b->allocated * 2, b->size + more + 64);
+        /* Not realloc: the old buffer may hold secrets and must be wiped, not abandoned. */
+        uint8_t *d = malloc(n);
+        if (!d)
+                return -ENOMEM;
+        if (b->data) {
+                memcpy(d, b->data, b->size);
+                sodium_memzero(b->data, b->allocated);
+                free(b->data);
+        }
+        b->data = d;
+        b->allocated = n;
+        return 0;
+}
+
+static int put(Buf *b, uint8_t tag, const void *v, size_t n)
+{
+        if (n > UINT16_MAX)
+                return -E2BIG;
+        int r = buf_reserve(b, 3 + n);
+        if (r < 0)
+                return r;
+        b->data[b->size++] = tag;
+        b->data[b->size++] = (uint8_t)(n >> 8);
+        b->data[b->size++] = (uint8_t)n;
+        if (n)
+                memcpy(b->data + b->size, v, n);
+        b->size += n;
+        return 0;
+}
+
+static int put_str(Buf *b, uint8_t tag, const char *s)
+{
+        return s ? put(b, tag, s, strlen(s)) : 0;
+}
+
+static int put_u64(Buf *b, uint8_t tag, uint64_t v)
+{
+        uint8_t x[8];
+        for (int i = 0; i < 8; i++)
+                x[i] = (uint8_t)(v >> (56 - 8 * i));
+        return put(b, tag, x, sizeof x);
+}
+
+static uint64_t get_u64(const uint8_t *x, size_t n)
+{
+        uint64_t v = 0;
+        for (size_t i = 0; i < n; i++)
+                v = v << 8 | x[i];
+        return v;
+}
+
+static int seal_contacts(Buf *out, const Account *a, const Pepper *p)
+{
+        _cleanup_(buf_wipe) Buf inner = {};
+        int r;
+
+        if ((r = put_str(&inner, TAG_FULL_NAME, a->full_name)) < 0 ||
+            (r = put_str(&inner, TAG_PHONE, a->phone)) < 0 ||
+            (r = put_str(&inner, TAG_EMAIL, a->email)) < 0)
+                return r;
+
+        size_t n = NONCE_BYTES + inner.size + MAC_BYTES;
+        _cleanup_free_ uint8_t *sealed = malloc(n);
+        if (!sealed)
+                return -ENOMEM;
+        randombytes_buf(sealed, NONCE_BYTES);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(
+                sealed + NONCE_BYTES, NULL, inner.data ? inner.data : (const uint8_t *)"",
+                inner.size, (const uint8_t *)a->user, strlen(a->user), NULL, sealed,
+                p->record_key);
+        return put(out, TAG_SEALED, sealed, n);
+}
+
+int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_size)
+{
+        _cleanup_(buf_wipe) Buf b = {};
+        int r;
+
+        if ((r = buf_reserve(&b, 4)) < 0)
+                return r;
+        memcpy(b.data, MAGIC, 3);
+        b.data[3] = RECORD_VERSION;
+        b.size = 4;
+
+        uint8_t flags = (a->must_change ? FLAG_MUST_CHANGE : 0) | (a->locked ? FLAG_LOCKED : 0) |
+                        (a->disabled ? FLAG_DISABLED : 0);
+        if ((r = put_str(&b, TAG_PASSWORD_HASH, a->password_hash)) < 0 ||
+            (r = put(&b, TAG_FLAGS, &flags, 1)) < 0 ||
+            (r = put_str(&b, TAG_LOCK_REASON, a->lock_reason)) < 0 ||
+            (r = put_u64(&b, TAG_FAILURES, a->failures)) < 0 ||
+            (r = put_u64(&b, TAG_LAST_FAILURE, a->last_failure_usec)) < 0 ||
+            (r = put_u64(&b, TAG_PASSWORD_CHANGED, a->password_changed_usec)) < 0 ||
+            (r = put_u64(&b, TAG_CREATED, a->created_usec)) < 0)
+                return r;
+        for (unsigned i = 0; i < a->n_history; i++)
+                if ((r = put_str(&b, TAG_HISTORY, a->history[i])) < 0)
+                        return r;
+        for (int t = 0; t < _DOC_MAX; t++) {
+                const AccountDocument *d = &a->documents[t];
+                if (!d->set)
+                        continue;
+                uint8_t v[1 + PEPPER_HASH_BYTES + DOC_LAST_MAX] = { (uint8_t)t };
+                size_t last = strnlen(d->last, DOC_LAST_MAX - 1);
+                memcpy(v + 1, d->hash, PEPPER_HASH_BYTES);
+                memcpy(v + 1 + PEPPER_HASH_BYTES, d->last, last);
+                if ((r = put(&b, TAG_DOCUMENT, v, 1 + PEPPER_HASH_BYTES + last)) < 0)
+                        return r;
+        }
+        if ((r = seal_contacts(&b, a, p)) < 0)
+                return r;
+
+        *ret = TAKE_PTR(b.data);
+        *ret_size = b.size;
+        b = (Buf){};
+        return 0;
+}
+
+static int dup_str(char **field, const uint8_t *v, size_t n)
+{
+        if (memchr(v, 0, n))
+                return -EBADMSG;
+        char *s = strndup((const char *)v, n);
+        if (!s)
+                return -ENOMEM;
+        erase_and_free(*field);
+        *field = s;
+        return 0;
+}
+
+static int decode_fields(const uint8_t *d, size_t size, const Pepper *p, Account *a,
+                         bool allow_plain_contacts, bool inside_seal);
+
+static int unseal_contacts(const uint8_t *v, size_t n, const Pepper *p, Account *a)
+{
+        if (n < NONCE_BYTES + MAC_BYTES)
+                return -EBADMSG;
+        size_t plain_n = n - NONCE_BYTES - MAC_BYTES;
+        _cleanup_free_ uint8_t *plain = malloc(plain_n + 1);
+        if (!plain)
+                return -ENOMEM;
+        unsigned long long got;
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+                    plain, &got, NULL, v + NONCE_BYTES, n - NONCE_BYTES,
+                    (const uint8_t *)a->user, strlen(a->user), v, p->record_key) < 0)
+                return -EBADMSG;
+        int r = decode_fields(plain, (size_t)got, p, a, true, true);
+        sodium_memzero(plain, plain_n + 1);
+        return r;
+}
+
+static int decode_fields(const uint8_t *d, size_t size, const Pepper *p, Account *a,
+                         bool allow_plain_contacts, bool inside_seal)
+{
+        size_t o = 0;
+        int r = 0;
+
+        while (o < size) {
+                if (size - o < 3)
+                        return -EBADMSG;
+                uint8_t tag = d[o];
+                size_t n = (size_t)d[o + 1] << 8 | d[o + 2];
+                o += 3;
+                if (n > size - o)
+                        return -EBADMSG;
+                const uint8_t *v = d + o;
+                o += n;
+
+                bool contact = tag == TAG_FULL_NAME || tag == TAG_PHONE || tag == TAG_EMAIL;
+                if (contact != inside_seal && !(contact && allow_plain_contacts))
+                        return -EBADMSG;
+
+                switch (tag) {
+                case TAG_PASSWORD_HASH:
+                        r = dup_str(&a->password_hash, v, n);
+                        break;
+                case TAG_HISTORY:
+                        if (a->n_history >= HISTORY_MAX)
+                                return -EBADMSG;
+                        r = dup_str(&a->history[a->n_history], v, n);
+                        if (r >= 0)
+                                a->n_history++;
+                        break;
+                case TAG_FLAGS:
+                        if (n != 1)
+                                return -EBADMSG;
+                        a->must_change = v[0] & FLAG_MUST_CHANGE;
+                        a->locked = v[0] & FLAG_LOCKED;
+                        a->disabled = v[0] & FLAG_DISABLED;
+                        break;
+                case TAG_LOCK_REASON:
+                        r = dup_str(&a->lock_reason, v, n);
+                        break;
+                case TAG_FAILURES:
+                case TAG_LAST_FAILURE:
+                case TAG_PASSWORD_CHANGED:
+                case TAG_CREATED: {
+                        if (n != 8)
+                                return -EBADMSG;
+                        uint64_t u = get_u64(v, n);
+                        if (tag == TAG_FAILURES)
+                                a->failures = (uint32_t)MIN(u, UINT32_MAX);
+                        else if (tag == TAG_LAST_FAILURE)
+                                a->last_failure_usec = u;
+                        else if (tag == TAG_PASSWORD_CHANGED)
+                                a->password_changed_usec = u;
+                        else
+                                a->created_usec = u;
+                        break;
+                }
+                case TAG_DOCUMENT: {
+                        if (n < 1 + PEPPER_HASH_BYTES || n > 1 + PEPPER_HASH_BYTES + DOC_LAST_MAX - 1 ||
+                            v[0] >= _DOC_MAX)
+                                return -EBADMSG;
+                        AccountDocument *doc = &a->documents[v[0]];
+                        *doc = (AccountDocument){ .set = true };
+                        memcpy(doc->hash, v + 1, PEPPER_HASH_BYTES);
+                        memcpy(doc->last, v + 1 + PEPPER_HASH_BYTES, n - 1 - PEPPER_HASH_BYTES);
+                        break;
+                }
+                case TAG_SEALED:
+                        if (inside_seal)
+                                return -EBADMSG;
+                        r = unseal_contacts(v, n, p, a);
+                        break;
+                case TAG_FULL_NAME:
+                        r = dup_str(&a->full_name, v, n);
+                        break;
+                case TAG_PHONE:
+                        r = dup_str(&a->phone, v, n);
+                        break;
+                case TAG_EMAIL:
+                        r = dup_str(&a->email, v, n);
+                        break;
+                default:
+                        /* Unknown tags come from a newer minor format: skip them. */
+                        break;
+                }
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int record_version(const uint8_t *data, size_t size)
+{
+        if (size < 4 || memcmp(data, MAGIC, 3) != 0)
+                return -EBADMSG;
+        return data[3];
+}
+
+int record_decode(const char *user, const uint8_t *data, size_t size, const Pepper *p,
+                  Account *ret)
+{
+        Account a = {};
+        int version = record_version(data, size);
+        if (version < 0)
+                return version;
+        if (version < 1 || version > RECORD_VERSION)
+                return -EPROTONOSUPPORT;
+
+        a.user = strdup(user);
+        if (!a.user)
+                return -ENOMEM;
+        int r = decode_fields(data + 4, size - 4, p, &a, version == 1, false);
+        if (r < 0) {
+                account_clear(&a);
+                return r;
+        }
+        *ret = a;
+        return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account.h"
+
+/*
+ * The byte format of an account record in the store. Version 2 seals the full name, phone and
+ * e-mail with a key derived from the pepper; version 1 (schema 1) kept them in plain text and is
+ * still read so that a store can be migrated.
+ */
+#define RECORD_VERSION 2
+
+int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_size);
+/* user is the record's key: it is bound to the sealed part, so records cannot be swapped. */
+int record_decode(const char *user, const uint8_t *data, size_t size, const Pepper *p,
+                  Account *ret);
+/* Version of a record without decoding it, or a negative errno. */
+int record_version(const uint8_t *data, size_t size);

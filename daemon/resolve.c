@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "identifier.h"
+#include "macro.h"
+
+static PhoneRules phone_rules(Daemon *d)
+{
+        return (PhoneRules){ .country_code = d->config->country_code,
+                             .trunk_prefix = d->config->trunk_prefix };
+}
+
+int resolve_login(Daemon *d, MDB_txn *txn, const char *typed, char **ret_user)
+{
+        IdCandidate c[ID_CANDIDATES_MAX];
+        size_t n = 0;
+        PhoneRules rules = phone_rules(d);
+        int r = identifier_candidates(typed, &rules, c, &n);
+        if (r < 0)
+                return r;
+
+        r = -ENOENT;
+        for (size_t i = 0; i < n && r == -ENOENT; i++) {
+                if (c[i].kind == ID_UNIX_NAME) {
+                        Account a = {};
+                        r = store_get_account(d->store, txn, c[i].value, &a);
+                        if (r == 0) {
+                                account_clear(&a);
+                                *ret_user = strdup(c[i].value);
+                                r = *ret_user ? 0 : -ENOMEM;
+                        }
+                        continue;
+                }
+                /* A SNILS is indexed by its document hash: the number itself is never kept. */
+                uint8_t key[PEPPER_HASH_BYTES];
+                pepper_hash(c[i].kind == ID_SNILS ? d->pepper.document_key : d->pepper.index_key,
+                            id_kind_to_string(c[i].kind), c[i].value, key);
+                r = store_index_lookup(d->store, txn, key, ret_user);
+        }
+        id_candidates_free(c, n);
+        return r;
+}
+
+int account_index_keys(Daemon *d, const Account *a, uint8_t keys[][PEPPER_HASH_BYTES],
+                       const char *kinds[], size_t *n)
+{
+        *n = 0;
+        if (a->phone) {
+                kinds[*n] = "phone";
+                pepper_hash(d->pepper.index_key, "phone", a->phone, keys[(*n)++]);
+        }
+        if (a->email) {
+                kinds[*n] = "email";
+                pepper_hash(d->pepper.index_key, "email", a->email, keys[(*n)++]);
+        }
+        if (a->documents[DOC_SNILS].set) {
+                kinds[*n] = "snils";
+                memcpy(keys[(*n)++], a->documents[DOC_SNILS].hash, PEPPER_HASH_BYTES);
+        }
+        return 0;
+}

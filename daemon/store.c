@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "record.h"
+
+#define INITIAL_MAP_SIZE (8ULL << 20)
+#define MAX_MAP_SIZE     (64ULL << 30)
+
+struct Store {
+        MDB_env *env;
+        MDB_dbi meta, accounts, index, audit;
+        const Pepper *pepper;
+        size_t map_size;
+};
+
+/* LMDB codes are positive or their own range; passgate speaks negative errno. */
+static int mdb_to_errno(int rc)
+{
+        switch (rc) {
+        case 0:
+                return 0;
+        case MDB_NOTFOUND:
+                return -ENOENT;
+        case MDB_KEYEXIST:
+                return -EEXIST;
+        case MDB_MAP_FULL:
+                return -ENOSPC;
+        case MDB_CORRUPTED:
+        case MDB_PAGE_NOTFOUND:
+        case MDB_INVALID:
+                return -EUCLEAN;
+        case MDB_VERSION_MISMATCH:
+                return -EPROTONOSUPPORT;
+        case MDB_READERS_FULL:
+        case MDB_TXN_FULL:
+        case MDB_CURSOR_FULL:
+                return -EBUSY;
+        default:
+                return rc > 0 ? -rc : -EIO;
+        }
+}
+
+static void txn_abortp(MDB_txn **t)
+{
+        if (*t)
+                mdb_txn_abort(*t);
+}
+#define _cleanup_txn_ _cleanup_(txn_abortp)
+
+static int grow(Store *s)
+{
+        if (s->map_size >= MAX_MAP_SIZE)
+                return -ENOSPC;
+        size_t n = s->map_size * 2;
+        int rc = mdb_env_set_mapsize(s->env, n);
+        if (rc)
+                return mdb_to_errno(rc);
+        s->map_size = n;
+        return 0;
+}
+
+int store_write(Store *s, store_write_fn fn, void *userdata)
+{
+        for (;;) {
+                MDB_txn *txn;
+                int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+                if (rc == MDB_MAP_RESIZED) {
+                        /* Another process grew the map: adopt its size. */
+                        rc = mdb_env_set_mapsize(s->env, 0);
+                        if (rc)
+                                return mdb_to_errno(rc);
+                        continue;
+                }
+                if (rc)
+                        return mdb_to_errno(rc);
+
+                int r = fn(s, txn, userdata);
+                if (r < 0) {
+                        mdb_txn_abort(txn);
+                        if (r == -ENOSPC && grow(s) == 0)
+                                continue;
+                        return r;
+                }
+                rc = mdb_txn_commit(txn);
+                if (rc == MDB_MAP_FULL && grow(s) == 0)
+                        continue;
+                if (rc)
+                        return mdb_to_errno(rc);
+                return r;
+        }
+}
+
+int store_read_begin(Store *s, MDB_txn **ret)
+{
+        return mdb_to_errno(mdb_txn_begin(s->env, NULL, MDB_RDONLY, ret));
+}
+
+static MDB_val val_str(const char *s)
+{
+        return (MDB_val){ .mv_size = strlen(s), .mv_data = (void *)s };
+}
+
+int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret)
+{
+        MDB_val k = val_str(user), v;
+        int r = mdb_to_errno(mdb_get(txn, s->accounts, &k, &v));
+        if (r < 0)
+                return r;
+        return record_decode(user, v.mv_data, v.mv_size, s->pepper, ret);
+}
+
+int store_put_account(Store *s, MDB_txn *txn, const Account *a)
+{
+        uint8_t *data;
+        size_t size;
+        int r = record_encode(a, s->pepper, &data, &size);
+        if (r < 0)
+                return r;
+        MDB_val k = val_str(a->user), v = { .mv_size = size, .mv_data = data };
+        r = mdb_to_errno(mdb_put(txn, s->accounts, &k, &v, 0));
+        sodium_memzero(data, size);
+        free(data);
+        return r;
+}
+
+int store_delete_account(Store *s, MDB_txn *txn, const char *user)
+{
+        MDB_val k = val_str(user);
+        return mdb_to_errno(mdb_del(txn, s->accounts, &k, NULL));
+}
+
+int store_list_accounts(Store *s, MDB_txn *txn, char ***ret)
+{
+        MDB_cursor *c;
+        MDB_val k, v;
+        MDB_stat st;
+        int r = mdb_to_errno(mdb_stat(txn, s->accounts, &st));
+        if (r < 0)
+                return r;
+        _cleanup_strv_free_ char **l = calloc(st.ms_entries + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        if ((r = mdb_to_errno(mdb_cursor_open(txn, s->accounts, &c))) < 0)
+                return r;
+        size_t n = 0;
+        for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && n < st.ms_entries;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                l[n] = strndup(k.mv_data, k.mv_size);
+                if (!l[n]) {
+                        mdb_cursor_close(c);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        mdb_cursor_close(c);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], char **ret)
+{
+        MDB_val k = { .mv_size = PEPPER_HASH_BYTES, .mv_data = (void *)key }, v;
+        int r = mdb_to_errno(mdb_get(txn, s->index, &k, &v));
+        if (r < 0)
+                return r;
+        char *u = strndup(v.mv_data, v.mv_size);
+        if (!u)
+                return -ENOMEM;
+        *ret = u;
+        return 0;
+}
+
+int store_index_put(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], const char *user)
+{
+        _cleanup_free_ char *owner = NULL;
+        int r = store_index_lookup(s, txn, key, &owner);
+        if (r == 0)
+                return streq(owner, user) ? 0 : -EEXIST;
+        if (r != -ENOENT)
+                return r;
+        MDB_val k = { .mv_size = PEPPER_HASH_BYTES, .mv_data = (void *)key }, v = val_str(user);
+        return mdb_to_errno(mdb_put(txn, s->index, &k, &v, 0));
+}
+
+int store_index_delete(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES])
+{
+        MDB_val k = { .mv_size = PEPPER_HASH_BYTES, .mv_data = (void *)key };
+        int r = mdb_to_errno(mdb_del(txn, s->index, &k, NULL));
+        return r == -ENOENT ? 0 : r;
+}
+
+static void put_be64(uint8_t *b, uint64_t v)
+{
+        for (int i = 0; i < 8; i++)
+                b[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static uint64_t get_be64(const uint8_t *b)
+{
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+                v = v << 8 | b[i];
+        return v;
+}
+
+/* Audit keys are the event time, made unique (and so strictly increasing) by bumping. */
+int store_audit_append(Store *s, MDB_txn *txn, uint64_t usec, const char *user, const char *event,
+                       const char *detail)
+{
+        MDB_cursor *c;
+        MDB_val k, v;
+        int r = mdb_to_errno(mdb_cursor_open(txn, s->audit, &c));
+        if (r < 0)
+                return r;
+        if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 && k.mv_size == 8) {
+                uint64_t last = get_be64(k.mv_data);
+                if (usec <= last)
+                        usec = last + 1;
+        }
+        mdb_cursor_close(c);
+
+        size_t lu = strlen(user), le = strlen(event), ld = strlen(detail);
+        _cleanup_free_ char *buf = malloc(lu + le + ld + 2);
+        if (!buf)
+                return -ENOMEM;
+        memcpy(buf, user, lu + 1);
+        memcpy(buf + lu + 1, event, le + 1);
+        memcpy(buf + lu + le + 2, detail, ld);
+        uint8_t key[8];
+        put_be64(key, usec);
+        k = (MDB_val){ .mv_size = 8, .mv_data = key };
+        v = (MDB_val){ .mv_size = lu + le + ld + 2, .mv_data = buf };
+        return mdb_to_errno(mdb_put(txn, s->audit, &k, &v, MDB_APPEND));
+}
+
+int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn fn,
+                     void *userdata)
+{
+        _cleanup_txn_ MDB_txn *txn = NULL;
+        MDB_cursor *c;
+        uint8_t key[8];
+        int r = store_read_begin(s, &txn);
+        if (r < 0)
+                return r;
+        if ((r = mdb_to_errno(mdb_cursor_open(txn, s->audit, &c))) < 0)
+                return r;
+        put_be64(key, since_usec);
+        MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+        unsigned n = 0;
+        for (int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0 && n < max;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), n++) {
+                const char *d = v.mv_data, *end = d + v.mv_size;
+                const char *e = memchr(d, 0, v.mv_size);
+                const char *x = e ? memchr(e + 1, 0, (size_t)(end - e - 1)) : NULL;
+                if (k.mv_size != 8 || !x)
+                        continue;
+                _cleanup_free_ char *detail = strndup(x + 1, (size_t)(end - x - 1));
+                if (!detail) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = fn(get_be64(k.mv_data), d, e + 1, detail, userdata);
+                if (r < 0)
+                        break;
+        }
+        mdb_cursor_close(c);
+        return r < 0 ? r : 0;
+}
+
+static int get_schema(Store *s, MDB_txn *txn, unsigned *ret)
+{
+        MDB_val k = val_str("schema"), v;
+        int r = mdb_to_errno(mdb_get(txn, s->meta, &k, &v));
+        if (r < 0)
+                return r;
+        if (v.mv_size != 4)
+                return -EUCLEAN;
+        const uint8_t *b = v.mv_data;
+        *ret = (unsigned)b[0] << 24 | (unsigned)b[1] << 16 | (unsigned)b[2] << 8 | b[3];
+        return 0;
+}
+
+static int put_schema(Store *s, MDB_txn *txn, unsigned version)
+{
+        uint8_t b[4] = { (uint8_t)(version >> 24), (uint8_t)(version >> 16),
+                         (uint8_t)(version >> 8), (uint8_t)version };
+        MDB_val k = val_str("schema"), v = { .mv_size = 4, .mv_data = b };
+        return mdb_to_errno(mdb_put(txn, s->meta, &k, &v, 0));
+}
+
+int store_schema_version(Store *s, unsigned *ret)
+{
+        _cleanup_txn_ MDB_txn *txn = NULL;
+        int r = store_read_begin(s, &txn);
+        return r < 0 ? r : get_schema(s, txn, ret);
+}
+
+/* Schema 1 kept full names and contacts in plain text: re-encode every record sealed. */
+static int migrate_1_to_2(Store *s, MDB_txn *txn)
+{
+        _cleanup_strv_free_ char **users = NULL;
+        int r = store_list_accounts(s, txn, &users);
+        if (r < 0)
+                return r;
+        for (char **u = users; *u; u++) {
+                Account a = {};
+                if ((r = store_get_account(s, txn, *u, &a)) < 0)
+                        return r;
+                r = store_put_account(s, txn, &a);
+                account_clear(&a);
+                if (r < 0)
+                        return r;
+        }
+        return put_schema(s, txn, 2);
+}
+
+static int migrate(Store *s, MDB_txn *txn, void *userdata)
+{
+        unsigned version;
+        MDB_stat st;
+        int r = get_schema(s, txn, &version);
+        if (r == -ENOENT) {
+                if ((r = mdb_to_errno(mdb_stat(txn, s->accounts, &st))) < 0)
+                        return r;
+                /* Accounts without a schema key cannot be ours: refuse to guess. */
+                if (st.ms_entries > 0)
+                        return -EUCLEAN;
+                return put_schema(s, txn, STORE_SCHEMA_VERSION);
+        }
+        if (r < 0)
+                return r;
+        if (version > STORE_SCHEMA_VERSION || version < 1)
+                return -EPROTONOSUPPORT;
+        if (version == 1 && (r = migrate_1_to_2(s, txn)) < 0)
+                return r;
+        return 0;
+}
+
+int store_open(const char *dir, const Pepper *p, Store **ret)
+{
+        _cleanup_free_ Store *s = calloc(1, sizeof(Store));
+        MDB_txn *txn;
+        int dead, r;
+
+        if (!s)
+                return -ENOMEM;
+        s->pepper = p;
+        s->map_size = INITIAL_MAP_SIZE;
+        if ((r = mdb_to_errno(mdb_env_create(&s->env))) < 0)
+                return r;
+        if ((r = mdb_to_errno(mdb_env_set_maxdbs(s->env, 8))) < 0 ||
+            (r = mdb_to_errno(mdb_env_set_mapsize(s->env, s->map_size))) < 0 ||
+            (r = mdb_to_errno(mdb_env_open(s->env, dir, MDB_NOTLS, 0600))) < 0)
+                goto fail;
+
+        MDB_envinfo info;
+        mdb_env_info(s->env, &info);
+        s->map_size = MAX(s->map_size, info.me_mapsize);
+        /* Readers left by killed processes would pin old pages forever. */
+        mdb_reader_check(s->env, &dead);
+
+        if ((r = mdb_to_errno(mdb_txn_begin(s->env, NULL, 0, &txn))) < 0)
+                goto fail;
+        if ((r = mdb_to_errno(mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta))) < 0 ||
+            (r = mdb_to_errno(mdb_dbi_open(txn, "accounts", MDB_CREATE, &s->accounts))) < 0 ||
+            (r = mdb_to_errno(mdb_dbi_open(txn, "index", MDB_CREATE, &s->index))) < 0 ||
+            (r = mdb_to_errno(mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit))) < 0) {
+                mdb_txn_abort(txn);
+                goto fail;
+        }
+        if ((r = mdb_to_errno(mdb_txn_commit(txn))) < 0)
+                goto fail;
+        if ((r = store_write(s, migrate, NULL)) < 0)
+                goto fail;
+
+        *ret = TAKE_PTR(s);
+        return 0;
+fail:
+        mdb_env_close(s->env);
+        return r;
+}
+
+Store *store_close(Store *s)
+{
+        if (s) {
+                mdb_env_close(s->env);
+                free(s);
+        }
+        return NULL;
+}

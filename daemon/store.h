@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "account.h"
+#include "pepper.h"
+
+#define STORE_SCHEMA_VERSION 2
+
+typedef struct Store Store;
+
+/* Opens (creating) the LMDB environment in dir, clears stale readers and migrates the schema. */
+int store_open(const char *dir, const Pepper *p, Store **ret);
+Store *store_close(Store *s);
+
+/* fn runs inside a write transaction and may run again after the map has grown. */
+typedef int (*store_write_fn)(Store *s, MDB_txn *txn, void *userdata);
+int store_write(Store *s, store_write_fn fn, void *userdata);
+int store_read_begin(Store *s, MDB_txn **ret);
+
+int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret);
+int store_put_account(Store *s, MDB_txn *txn, const Account *a);
+int store_delete_account(Store *s, MDB_txn *txn, const char *user);
+/* NULL-terminated list of account names. */
+int store_list_accounts(Store *s, MDB_txn *txn, char ***ret);
+
+int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], char **ret);
+/* -EEXIST when the key belongs to another account. */
+int store_index_put(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], const char *user);
+int store_index_delete(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES]);
+
+int store_audit_append(Store *s, MDB_txn *txn, uint64_t usec, const char *user, const char *event,
+                       const char *detail);
+typedef int (*store_audit_fn)(uint64_t usec, const char *user, const char *event,
+                              const char *detail, void *userdata);
+int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn fn,
+                     void *userdata);
+
+int store_schema_version(Store *s, unsigned *ret);

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include <security/pam_modules.h>
+
+#include "conv-client.h"
+
+/* Describes the PAM application to the daemon. The strings stay owned by the PAM handle. */
+void module_client_info(pam_handle_t *pamh, bool admin_reset, ConvClientInfo *ret);

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_ext.h>
+
+#include "bus-names.h"
+#include "macro.h"
+#include "messages.h"
+#include "module-conv.h"
+
+static void fclosep(FILE **f)
+{
+        if (*f)
+                fclose(*f);
+}
+
+static int pam_to_errno(int code)
+{
+        if (code == PAM_SUCCESS)
+                return 0;
+        return code == PAM_BUF_ERR ? -ENOMEM : -ECOMM;
+}
+
+int module_conv_show(pam_handle_t *pamh, int style, const char *text)
+{
+        return pam_to_errno(pam_prompt(pamh, style, NULL, "%s", text));
+}
+
+static int ask(pam_handle_t *pamh, int style, const char *text, char **ret_answer)
+{
+        _cleanup_erase_ char *answer = NULL;
+        int r;
+
+        r = pam_to_errno(pam_prompt(pamh, style, &answer, "%s", text));
+        if (r < 0)
+                return r;
+        /* Some applications answer a failed read with success and no text. */
+        if (!answer)
+                return -ECOMM;
+        *ret_answer = TAKE_PTR(answer);
+        return 0;
+}
+
+static int show_choices(pam_handle_t *pamh, const ConvPrompt *p)
+{
+        _cleanup_free_ char *list = NULL;
+        size_t size = 0;
+
+        /* One message: graphical greeters replace one info message with the next. */
+        {
+                _cleanup_(fclosep) FILE *f = open_memstream(&list, &size);
+                if (!f)
+                        return -ENOMEM;
+                for (size_t i = 0; i < p->n_choices; i++) {
+                        if (i > 0)
+                                fputc('\n', f);
+                        fprintf(f, _(MSG_PAM_CHOICE_ITEM), (unsigned)(i + 1), p->choices[i].label);
+                }
+                if (fclose(TAKE_PTR(f)) != 0)
+                        return -ENOMEM;
+        }
+        return module_conv_show(pamh, PAM_TEXT_INFO, list);
+}
+
+/* Accepts the number shown in the list or the id itself; anything else goes to the daemon as is. */
+static const char *choice_id(const ConvPrompt *p, const char *answer)
+{
+        unsigned long n;
+        char *end;
+
+        errno = 0;
+        n = strtoul(answer, &end, 10);
+        if (errno == 0 && end != answer && *end == '\0' && n >= 1 && n <= p->n_choices)
+                return p->choices[n - 1].id;
+        return answer;
+}
+
+static int ask_choice(pam_handle_t *pamh, const ConvPrompt *p, char **ret_answer)
+{
+        _cleanup_free_ char *answer = NULL;
+        char *id;
+        int r;
+
+        r = show_choices(pamh, p);
+        if (r < 0)
+                return r;
+        r = ask(pamh, PAM_PROMPT_ECHO_ON, p->message, &answer);
+        if (r < 0)
+                return r;
+        id = strdup(choice_id(p, answer));
+        if (!id)
+                return -ENOMEM;
+        *ret_answer = id;
+        return 0;
+}
+
+static int show_info(pam_handle_t *pamh, const ConvPrompt *p)
+{
+        int r;
+
+        if (!isempty(p->message)) {
+                r = module_conv_show(pamh, PAM_TEXT_INFO, p->message);
+                if (r < 0)
+                        return r;
+        }
+        /* A generated password is shown once: never let the user miss it. */
+        if (!isempty(p->password) && !strstr(p->message, p->password))
+                return pam_to_errno(pam_prompt(pamh, PAM_TEXT_INFO, NULL,
+                                               _(MSG_PAM_GENERATED_PASSWORD), p->password));
+        return 0;
+}
+
+int module_conv_render(pam_handle_t *pamh, const ConvPrompt *p, char **ret_answer)
+{
+        int r;
+
+        if (!isempty(p->notice)) {
+                r = module_conv_show(pamh, PAM_ERROR_MSG, p->notice);
+                if (r < 0)
+                        return r;
+        }
+
+        if (streq(p->kind, PG_STEP_SECRET))
+                return ask(pamh, PAM_PROMPT_ECHO_OFF, p->message, ret_answer);
+        if (streq(p->kind, PG_STEP_TEXT))
+                return ask(pamh, PAM_PROMPT_ECHO_ON, p->message, ret_answer);
+        if (streq(p->kind, PG_STEP_CHOICE))
+                return ask_choice(pamh, p, ret_answer);
+        return show_info(pamh, p);
+}
