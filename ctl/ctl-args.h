@@ -21,7 +21,8 @@ typedef enum CtlOption {
         OPT_MAX = 1 << 12,
 } CtlOption;
 
-#define OPT_ACCOUNT_PROPS (OPT_FULL_NAME | OPT_PHONE | OPT_EMAIL | OPT_PASSPORT | OPT_SNILS | OPT_INN)
+#define OPT_ACCOUNT_PROPS                                                                          \
+        (OPT_FULL_NAME | OPT_PHONE | OPT_EMAIL | OPT_PASSPORT | OPT_SNILS | OPT_INN)
 
 /* The parsed command line, as every verb sees it. */
 typedef struct CtlArgs {

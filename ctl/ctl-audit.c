@@ -40,7 +40,7 @@ int verb_audit(int argc, char **argv, const CtlArgs *args)
 {
         const char *const headers[] = {_(MSG_CTL_COL_TIME), _(MSG_CTL_COL_USER),
                                        _(MSG_CTL_COL_EVENT), _(MSG_CTL_COL_DETAIL)};
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(table_freep) Table *table = NULL;
         AuditEntry e;
@@ -56,8 +56,8 @@ int verb_audit(int argc, char **argv, const CtlArgs *args)
         r = ctl_bus_open(&bus);
         if (r < 0)
                 return r;
-        r = ctl_bus_call_method(bus, PG_IFACE_ACCOUNTS, "ListAudit", &reply, "tu",
-                                args->since_usec, args->max);
+        r = ctl_bus_call_method(bus, PG_IFACE_ACCOUNTS, "ListAudit", &reply, "tu", args->since_usec,
+                                args->max);
         if (r < 0)
                 return r;
 

@@ -11,7 +11,7 @@
 
 int ctl_bus_open(sd_bus **ret)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
 
         r = conv_bus_open(CTL_CALL_TIMEOUT_USEC, &bus);
@@ -19,7 +19,8 @@ int ctl_bus_open(sd_bus **ret)
                 /* Whether the socket is missing, refused or denied, the daemon is out of reach. */
                 return ctl_error(-ENOTCONN, _(MSG_CTL_NO_BUS), strerror(-r));
 
-        /* An admin authorized by polkit may be asked for a password by an agent on this terminal. */
+        /* An admin authorized by polkit may be asked for a password by an agent on this terminal.
+         */
         r = sd_bus_set_allow_interactive_authorization(bus, isatty(STDIN_FILENO));
         if (r < 0)
                 return ctl_error(r, _(MSG_CTL_NO_BUS), strerror(-r));

@@ -6,7 +6,11 @@
 /* Every call, and the connection itself, gives up after this long. */
 #define CTL_CALL_TIMEOUT_USEC (25ULL * 1000000ULL)
 
-/* Connects to the system bus; failures are reported and become "daemon unreachable". */
+/*
+ * Connects to the system bus; failures are reported and become "daemon unreachable". Release with
+ * sd_bus_close_unrefp, not the flushing variant: every call waits for its reply, so nothing is
+ * queued at exit, and a peer that stopped reading must not hold the exit.
+ */
 int ctl_bus_open(sd_bus **ret);
 
 /* A method call on the passgate object, to be filled and passed to ctl_bus_call(). */

@@ -9,10 +9,10 @@
  *   0  success
  *   1  any other failure
  *   2  usage error: unknown verb or option, missing or extra argument, bad number
- *   3  access denied (org.freedesktop.DBus.Error.AccessDenied, org.passgate1.Error.PermissionDenied)
- *   4  no such account or unix user (NoSuchAccount, NoSuchUnixUser)
- *   5  the daemon cannot be reached: no bus, ServiceUnknown, NameHasNoOwner, NoReply, timeouts
- *   6  the daemon refused an input (InvalidArgs, PasswordRejected, IdentifierInUse,
+ *   3  access denied (org.freedesktop.DBus.Error.AccessDenied,
+ * org.passgate1.Error.PermissionDenied) 4  no such account or unix user (NoSuchAccount,
+ * NoSuchUnixUser) 5  the daemon cannot be reached: no bus, ServiceUnknown, NameHasNoOwner, NoReply,
+ * timeouts 6  the daemon refused an input (InvalidArgs, PasswordRejected, IdentifierInUse,
  *      InvalidIdentifier, AccountExists)
  *   7  authentication failed in a conversation (AuthenticationFailed)
  *

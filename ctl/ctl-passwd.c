@@ -15,43 +15,47 @@
 /* The step the daemon answers with a generated password when it gets an empty answer. */
 #define STEP_NEW_PASSWORD "new-password"
 
-typedef struct Renderer {
+typedef struct Dialogue {
         bool json;
         bool generate;   /* answer the new-password step with "" so the daemon generates one */
         bool ask_failed; /* the error was reported where it happened */
-} Renderer;
+} Dialogue;
 
+/* Line by line: a message may span lines, but no control character reaches the terminal. */
 static void print_line(FILE *f, const char *text)
 {
-        size_t n = strlen(text);
+        _cleanup_free_ char *copy = strdup(text);
+        char *state = NULL;
 
-        fputs_printable(text, f);
-        if (n == 0 || text[n - 1] != '\n')
+        if (!copy) {
+                fputs_printable(text, f);
                 fputc('\n', f);
+                return;
+        }
+        for (char *line = strtok_r(copy, "\n", &state); line; line = strtok_r(NULL, "\n", &state)) {
+                fputs_printable(line, f);
+                fputc('\n', f);
+        }
 }
 
-static void show_info(const Renderer *c, const ConvPrompt *p)
+static void show_info(const Dialogue *d, const ConvPrompt *p)
 {
         const char *message = p->message ? p->message : "";
 
         if (!p->password) {
                 /* With --json, stdout is kept for the one document. */
-                print_line(c->json ? stderr : stdout, message);
+                print_line(d->json ? stderr : stdout, message);
                 return;
         }
 
         /* The one time a password is printed: the user asked for a generated one. */
-        if (c->json) {
+        if (d->json) {
                 json_string(stdout, p->password);
-                fputc('\n', stdout);
-                return;
-        }
-        if (strstr(message, p->password)) {
-                fputs(message, stdout);
                 fputc('\n', stdout);
         } else {
                 print_line(stdout, message);
-                printf("%s\n", p->password);
+                if (!strstr(message, p->password))
+                        print_line(stdout, p->password);
         }
         fflush(stdout);
 }
@@ -89,7 +93,7 @@ static int ask_choice(const ConvPrompt *p, char **ret)
         return 0;
 }
 
-static int ask_step(const Renderer *c, const ConvPrompt *p, char **ret_answer)
+static int ask_step(const Dialogue *d, const ConvPrompt *p, char **ret_answer)
 {
         const char *message = p->message ? p->message : "";
 
@@ -98,10 +102,10 @@ static int ask_step(const Renderer *c, const ConvPrompt *p, char **ret_answer)
 
         /* An info step takes no answer: ret_answer may be NULL then. */
         if (streq(p->kind, PG_STEP_INFO)) {
-                show_info(c, p);
+                show_info(d, p);
                 return 0;
         }
-        if (c->generate && streq_ptr(p->id, STEP_NEW_PASSWORD)) {
+        if (d->generate && streq_ptr(p->id, STEP_NEW_PASSWORD)) {
                 *ret_answer = strdup("");
                 return *ret_answer ? 0 : -ENOMEM;
         }
@@ -116,17 +120,17 @@ static int ask_step(const Renderer *c, const ConvPrompt *p, char **ret_answer)
 
 static int ask(const ConvPrompt *p, char **ret_answer, void *userdata)
 {
-        Renderer *c = userdata;
-        int r = ask_step(c, p, ret_answer);
+        Dialogue *d = userdata;
+        int r = ask_step(d, p, ret_answer);
 
         if (r < 0)
-                c->ask_failed = true;
+                d->ask_failed = true;
         return r;
 }
 
 static int set_password_from_stdin(const char *user, bool must_change)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_erase_ char *password = NULL;
         int r;
@@ -153,17 +157,17 @@ static int set_password_from_stdin(const char *user, bool must_change)
 
 static int change_password(const char *user, const CtlArgs *args, bool admin_reset)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(conv_result_clear) ConvResult result = {0};
         const char *lang = getenv("LANG");
         const ConvClientInfo client = {
-                .renderer = "text",
-                .locale = isempty(lang) ? NULL : lang,
-                .admin_reset = admin_reset,
+            .renderer = "text",
+            .locale = isempty(lang) ? NULL : lang,
+            .admin_reset = admin_reset,
         };
-        Renderer renderer = {
-                .json = args->json,
-                .generate = args->given & OPT_GENERATE,
+        Dialogue dialogue = {
+            .json = args->json,
+            .generate = args->given & OPT_GENERATE,
         };
         int r;
 
@@ -172,9 +176,9 @@ static int change_password(const char *user, const CtlArgs *args, bool admin_res
                 return r;
 
         r = conv_run(bus, PG_FLOW_CHANGE_PASSWORD, user, &client, CTL_CALL_TIMEOUT_USEC, ask,
-                     &renderer, &result);
+                     &dialogue, &result);
         if (r < 0)
-                return renderer.ask_failed ? r : ctl_bus_error(NULL, r);
+                return dialogue.ask_failed ? r : ctl_bus_error(NULL, r);
         if (result.error)
                 return ctl_conv_error(result.error, result.message);
 

@@ -12,7 +12,7 @@
 int verb_policy(int argc, char **argv, const CtlArgs *args)
 {
         static const char *const order[] = {"MinLength", "MaxLength", "Description", NULL};
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
@@ -27,7 +27,7 @@ int verb_policy(int argc, char **argv, const CtlArgs *args)
 
 int verb_generate(int argc, char **argv, const CtlArgs *args)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *password;
         int r;

@@ -136,23 +136,18 @@ static int render_dict_entry(sd_bus_message *m, const char *contents, const Rend
         r = render_key(m, contents[0], out);
         if (r < 0)
                 return r;
-        fputs(": ", out->f);
+        fputs(out->json ? ":" : ": ", out->f);
         r = render_value(m, out, false);
         if (r < 0)
                 return r;
         return sd_bus_message_exit_container(m);
 }
 
-static int render_container(sd_bus_message *m, char type, const char *contents,
-                            const Renderer *out)
+static int render_container(sd_bus_message *m, char type, const char *contents, const Renderer *out)
 {
         bool dict = type == SD_BUS_TYPE_ARRAY && contents[0] == SD_BUS_TYPE_DICT_ENTRY_BEGIN;
-        const char *open = !out->json ? (type == SD_BUS_TYPE_STRUCT ? "(" : "")
-                           : dict     ? "{"
-                                      : "[";
-        const char *close = !out->json ? (type == SD_BUS_TYPE_STRUCT ? ")" : "")
-                            : dict     ? "}"
-                                       : "]";
+        const char *open = !out->json ? (type == SD_BUS_TYPE_STRUCT ? "(" : "") : dict ? "{" : "[";
+        const char *close = !out->json ? (type == SD_BUS_TYPE_STRUCT ? ")" : "") : dict ? "}" : "]";
         bool first = true;
         int r;
 

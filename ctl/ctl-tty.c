@@ -16,8 +16,11 @@ static volatile sig_atomic_t termios_changed;
 
 static void restore_and_reraise(int sig)
 {
-        if (termios_changed)
+        if (termios_changed) {
                 (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+                /* The hidden answer left the cursor after the prompt. */
+                (void)!write(STDERR_FILENO, "\n", 1);
+        }
         /* SA_RESETHAND restored the default action: the signal still ends the process. */
         (void)raise(sig);
 }

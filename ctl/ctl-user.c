@@ -41,9 +41,9 @@ static int append_text_prop(sd_bus_message *m, const char *key, const char *valu
 static int append_documents(sd_bus_message *m, const CtlArgs *a)
 {
         const char *numbers[_DOC_MAX] = {
-                [DOC_PASSPORT] = a->passport,
-                [DOC_SNILS] = a->snils,
-                [DOC_INN] = a->inn,
+            [DOC_PASSPORT] = a->passport,
+            [DOC_SNILS] = a->snils,
+            [DOC_INN] = a->inn,
         };
         int r;
 
@@ -102,7 +102,7 @@ static int append_account_props(sd_bus_message *m, const CtlArgs *a)
 /* CreateAccount and UpdateAccount: the same props, only the keys given on the command line. */
 static int call_with_props(const char *member, const char *user, const CtlArgs *a)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         int r;
 
@@ -143,23 +143,23 @@ int verb_user_update(int argc, char **argv, const CtlArgs *args)
 int verb_user_show(int argc, char **argv, const CtlArgs *args)
 {
         static const char *const order[] = {
-                "User",
-                "Uid",
-                "FullName",
-                "Phone",
-                "Email",
-                "Documents",
-                "PasswordSet",
-                "PasswordChangeRequired",
-                "Locked",
-                "LockReason",
-                "Disabled",
-                "Failures",
-                "PasswordChangedUSec",
-                "CreatedUSec",
-                NULL,
+            "User",
+            "Uid",
+            "FullName",
+            "Phone",
+            "Email",
+            "Documents",
+            "PasswordSet",
+            "PasswordChangeRequired",
+            "Locked",
+            "LockReason",
+            "Disabled",
+            "Failures",
+            "PasswordChangedUSec",
+            "CreatedUSec",
+            NULL,
         };
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
@@ -177,7 +177,7 @@ int verb_user_show(int argc, char **argv, const CtlArgs *args)
 
 int verb_user_list(int argc, char **argv, const CtlArgs *args)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         bool first = true;
         const char *user;
@@ -214,7 +214,7 @@ int verb_user_list(int argc, char **argv, const CtlArgs *args)
 
 static int call_for_user(const char *member, const char *user, const char *reason)
 {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         int r;
 
         r = ctl_user_name_check(user);

@@ -29,32 +29,45 @@ struct Verb {
 };
 
 static const Verb user_verbs[] = {
-        {"add", 2, 2, OPT_ACCOUNT_PROPS, verb_user_add, NULL},
-        {"update", 2, 2, OPT_ACCOUNT_PROPS, verb_user_update, NULL},
-        {"show", 2, 2, 0, verb_user_show, NULL},
-        {"list", 1, 1, 0, verb_user_list, NULL},
-        {"passwd", 1, 2, OPT_MUST_CHANGE | OPT_PASSWORD_STDIN | OPT_GENERATE, verb_user_passwd,
-         NULL},
-        {"expire", 2, 2, 0, verb_user_expire, NULL},
-        {"lock", 2, 2, OPT_REASON, verb_user_lock, NULL},
-        {"unlock", 2, 2, 0, verb_user_unlock, NULL},
-        {"delete", 2, 2, 0, verb_user_delete, NULL},
-        {},
+    {"add", 2, 2, OPT_ACCOUNT_PROPS, verb_user_add, NULL},
+    {"update", 2, 2, OPT_ACCOUNT_PROPS, verb_user_update, NULL},
+    {"show", 2, 2, 0, verb_user_show, NULL},
+    {"list", 1, 1, 0, verb_user_list, NULL},
+    {"passwd", 1, 2, OPT_MUST_CHANGE | OPT_PASSWORD_STDIN | OPT_GENERATE, verb_user_passwd, NULL},
+    {"expire", 2, 2, 0, verb_user_expire, NULL},
+    {"lock", 2, 2, OPT_REASON, verb_user_lock, NULL},
+    {"unlock", 2, 2, 0, verb_user_unlock, NULL},
+    {"delete", 2, 2, 0, verb_user_delete, NULL},
+    {},
 };
 
 static const Verb verbs[] = {
-        {"status", 1, 2, 0, verb_status, NULL},
-        {"user", 2, ARGS_ANY, 0, NULL, user_verbs},
-        {"audit", 1, 1, OPT_SINCE | OPT_SINCE_USEC | OPT_MAX, verb_audit, NULL},
-        {"policy", 1, 1, 0, verb_policy, NULL},
-        {"generate", 1, 1, 0, verb_generate, NULL},
-        {},
+    {"status", 1, 2, 0, verb_status, NULL},
+    {"user", 2, ARGS_ANY, 0, NULL, user_verbs},
+    {"audit", 1, 1, OPT_SINCE | OPT_SINCE_USEC | OPT_MAX, verb_audit, NULL},
+    {"policy", 1, 1, 0, verb_policy, NULL},
+    {"generate", 1, 1, 0, verb_generate, NULL},
+    {},
 };
 
-/* By CtlOption bit, for messages. */
-static const char *const option_names[] = {
-        "--full-name", "--phone",    "--email",  "--passport", "--snils", "--inn",  "--must-change",
-        "--password-stdin", "--generate", "--reason", "--since",    "--since-usec", "--max",
+/* For messages about an option given to a verb that does not take it. */
+static const struct {
+        CtlOption option;
+        const char *name;
+} option_names[] = {
+    {OPT_FULL_NAME, "--full-name"},
+    {OPT_PHONE, "--phone"},
+    {OPT_EMAIL, "--email"},
+    {OPT_PASSPORT, "--passport"},
+    {OPT_SNILS, "--snils"},
+    {OPT_INN, "--inn"},
+    {OPT_MUST_CHANGE, "--must-change"},
+    {OPT_PASSWORD_STDIN, "--password-stdin"},
+    {OPT_GENERATE, "--generate"},
+    {OPT_REASON, "--reason"},
+    {OPT_SINCE, "--since"},
+    {OPT_SINCE_USEC, "--since-usec"},
+    {OPT_MAX, "--max"},
 };
 
 static int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -70,9 +83,12 @@ static int usage_error(const char *format, ...)
         return -EINVAL;
 }
 
-static int dispatch(const Verb *table, int argc, char **argv, const CtlArgs *args)
+/* group: the words before argv[0] ("user "), so messages name the whole command. */
+static int dispatch(const Verb *table, const char *group, int argc, char **argv,
+                    const CtlArgs *args)
 {
         const Verb *v = table;
+        char name[64];
 
         if (argc < 1)
                 return usage_error("%s", _(MSG_CTL_NO_VERB));
@@ -80,16 +96,19 @@ static int dispatch(const Verb *table, int argc, char **argv, const CtlArgs *arg
                 v++;
         if (!v->name)
                 return usage_error(_(MSG_CTL_UNKNOWN_VERB), argv[0]);
+        snprintf(name, sizeof(name), "%s%s", group, v->name);
         if (argc < v->min_args)
-                return usage_error(_(MSG_CTL_TOO_FEW_ARGS), v->name);
+                return usage_error(_(MSG_CTL_TOO_FEW_ARGS), name);
         if (v->max_args != ARGS_ANY && argc > v->max_args)
-                return usage_error(_(MSG_CTL_TOO_MANY_ARGS), v->name);
-        if (v->sub)
-                return dispatch(v->sub, argc - 1, argv + 1, args);
-        if (args->given & ~v->options)
-                return usage_error(_(MSG_CTL_OPTION_NOT_FOR_VERB),
-                                   option_names[__builtin_ctz(args->given & ~v->options)],
-                                   v->name);
+                return usage_error(_(MSG_CTL_TOO_MANY_ARGS), name);
+        if (v->sub) {
+                strcat(name, " ");
+                return dispatch(v->sub, name, argc - 1, argv + 1, args);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(option_names); i++)
+                if (args->given & ~v->options & option_names[i].option)
+                        return usage_error(_(MSG_CTL_OPTION_NOT_FOR_VERB), option_names[i].name,
+                                           name);
         return v->run(argc, argv, args);
 }
 
@@ -97,12 +116,11 @@ static int dispatch(const Verb *table, int argc, char **argv, const CtlArgs *arg
 static int parse_u64(const char *s, uint64_t *ret)
 {
         unsigned long long v;
-        char *end;
 
         if (!s[0] || s[strspn(s, "0123456789")] != '\0')
                 return -EINVAL;
         errno = 0;
-        v = strtoull(s, &end, 10);
+        v = strtoull(s, NULL, 10);
         if (errno != 0)
                 return -EINVAL;
         *ret = v;
@@ -163,23 +181,23 @@ enum {
 };
 
 static const struct option options[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, ARG_VERSION},
-        {"json", no_argument, NULL, ARG_JSON},
-        {"full-name", required_argument, NULL, ARG_FULL_NAME},
-        {"phone", required_argument, NULL, ARG_PHONE},
-        {"email", required_argument, NULL, ARG_EMAIL},
-        {"passport", required_argument, NULL, ARG_PASSPORT},
-        {"snils", required_argument, NULL, ARG_SNILS},
-        {"inn", required_argument, NULL, ARG_INN},
-        {"must-change", no_argument, NULL, ARG_MUST_CHANGE},
-        {"password-stdin", no_argument, NULL, ARG_PASSWORD_STDIN},
-        {"generate", no_argument, NULL, ARG_GENERATE},
-        {"reason", required_argument, NULL, ARG_REASON},
-        {"since", required_argument, NULL, ARG_SINCE},
-        {"since-usec", required_argument, NULL, ARG_SINCE_USEC},
-        {"max", required_argument, NULL, ARG_MAX},
-        {},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, ARG_VERSION},
+    {"json", no_argument, NULL, ARG_JSON},
+    {"full-name", required_argument, NULL, ARG_FULL_NAME},
+    {"phone", required_argument, NULL, ARG_PHONE},
+    {"email", required_argument, NULL, ARG_EMAIL},
+    {"passport", required_argument, NULL, ARG_PASSPORT},
+    {"snils", required_argument, NULL, ARG_SNILS},
+    {"inn", required_argument, NULL, ARG_INN},
+    {"must-change", no_argument, NULL, ARG_MUST_CHANGE},
+    {"password-stdin", no_argument, NULL, ARG_PASSWORD_STDIN},
+    {"generate", no_argument, NULL, ARG_GENERATE},
+    {"reason", required_argument, NULL, ARG_REASON},
+    {"since", required_argument, NULL, ARG_SINCE},
+    {"since-usec", required_argument, NULL, ARG_SINCE_USEC},
+    {"max", required_argument, NULL, ARG_MAX},
+    {},
 };
 
 /* 1: run a verb; 0: done (--help, --version); negative errno: failed. */
@@ -285,7 +303,7 @@ int main(int argc, char **argv)
         if (r < 0)
                 return ctl_exit_status(ctl_error(r, "%s", strerror(-r)));
 
-        r = dispatch(verbs, argc - optind, argv + optind, &args);
+        r = dispatch(verbs, "", argc - optind, argv + optind, &args);
 
         /* Output that did not reach its file is a failure, even after the daemon said yes. */
         if (fflush(stdout) != 0 || ferror(stdout)) {

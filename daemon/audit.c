@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-journal.h>
 
@@ -36,8 +37,11 @@ int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, ui
                         "PRIORITY=%d", 5, "PASSGATE_EVENT=%s", event, "PASSGATE_USER=%s", user,
                         "PASSGATE_CALLER_UID=%u", (unsigned)caller, "PASSGATE_DETAIL=%s", detail,
                         NULL);
-        /* stderr too: under a test harness or `passgated` run by hand there is no journal. */
-        fprintf(stderr, "audit: %s user=%s caller=%u %s\n", event, user, (unsigned)caller, detail);
+        /* Run by hand or by a test harness there may be no journal; under systemd stderr is the
+         * journal already. */
+        if (!getenv("JOURNAL_STREAM"))
+                fprintf(stderr, "audit: %s user=%s caller=%u %s\n", event, user, (unsigned)caller,
+                        detail);
 
         char full[512];
         snprintf(full, sizeof full, "caller=%u%s%s", (unsigned)caller, *detail ? " " : "", detail);

@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "macro.h"
 
@@ -192,13 +193,25 @@ static int handler(void *userdata, const char *section, const char *name, const 
         return 1;
 }
 
-/* inih gives no line numbers to the handler, so the reader counts them. */
+/* inih gives no line numbers to the handler, so the reader counts them. A line longer than
+ * inih's buffer would be split in two: it is refused instead, at its own line. */
 static char *reader(char *str, int num, void *stream)
 {
         Parse *p = stream;
         char *s = fgets(str, num, p->file);
-        if (s)
-                p->line++;
+        if (!s)
+                return NULL;
+        p->line++;
+        if (!strchr(s, '\n') && !feof(p->file)) {
+                fprintf(p->err, "%s:%u: line too long\n", p->path, p->line);
+                p->r = -EINVAL;
+                int ch;
+                while ((ch = fgetc(p->file)) != EOF && ch != '\n')
+                        ;
+                /* Go on as if the line were empty, so later errors are reported too. */
+                str[0] = '\n';
+                str[1] = 0;
+        }
         return s;
 }
 
@@ -247,8 +260,19 @@ int config_load(const char *path, Config **ret, FILE *err)
                 return r;
         }
         if (f) {
+                struct stat st;
+                if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+                        fprintf(err, "%s: cannot read: not a regular file\n", path);
+                        fclose(f);
+                        config_free(c);
+                        return -EINVAL;
+                }
                 Parse p = { .c = c, .path = path, .file = f, .err = err };
                 int line = ini_parse_stream(reader, &p, handler, &p);
+                if (ferror(f) && p.r == 0) {
+                        fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
+                        p.r = -EIO;
+                }
                 fclose(f);
                 if (p.r < 0 || line != 0) {
                         if (p.r == 0)

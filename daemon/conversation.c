@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistr.h>
 
 #include "bus-names.h"
 #include "clock.h"
@@ -53,6 +54,12 @@ void conversation_finish(Conversation *c)
         d->n_conversations--;
         c->idle_timer = sd_event_source_disable_unref(c->idle_timer);
         c->new_password = erase_and_free(c->new_password);
+        /* A Step still waiting for its hash gets an answer now, not a timeout. */
+        if (c->pending) {
+                (void)sd_bus_reply_method_errorf(c->pending, PG_ERROR_CANCELLED, "%s",
+                                                 _(MSG_CANCELLED));
+                c->pending = sd_bus_message_unref(c->pending);
+        }
         conversation_unref(c);
 }
 
@@ -227,7 +234,7 @@ static int read_client(Conversation *c, sd_bus_message *m, sd_bus_error *error)
 static bool valid_text(const char *s, size_t max)
 {
         size_t n = strnlen(s, max + 1);
-        if (n > max)
+        if (n > max || u8_check((const uint8_t *)s, n))
                 return false;
         for (const char *p = s; *p; p++)
                 if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -258,8 +265,9 @@ int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *e
         if (!valid_text(login, MAX_LOGIN_BYTES))
                 return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
                                         "The login is too long or contains control characters.");
+        /* Root runs every login of sshd, login and su: only the global bound applies to it. */
         if (d->n_conversations >= MAX_CONVERSATIONS ||
-            count_for_uid(d, uid) >= MAX_CONVERSATIONS_PER_UID)
+            (uid != 0 && count_for_uid(d, uid) >= MAX_CONVERSATIONS_PER_UID))
                 return sd_bus_error_set(error, PG_ERROR_RATE_LIMITED,
                                         "Too many open conversations. Try again later.");
 
@@ -361,7 +369,7 @@ static int method_step(sd_bus_message *m, void *userdata, sd_bus_error *error)
                                         "The previous step is still being processed.");
         touch(c);
         conversation_ref(c);
-        if (c->flow == (const char *)PG_FLOW_LOGIN)
+        if (streq(c->flow, PG_FLOW_LOGIN))
                 r = login_step(c, m, value);
         else
                 r = change_step(c, m, value);

@@ -19,7 +19,6 @@ enum {
         TAG_PASSWORD_CHANGED = 7,
         TAG_CREATED = 8,
         TAG_DOCUMENT = 9,
-        TAG_SEALED = 10,
         TAG_FULL_NAME = 20,
         TAG_PHONE = 21,
         TAG_EMAIL = 22,
@@ -103,38 +102,22 @@ static uint64_t get_u64(const uint8_t *x, size_t n)
         return v;
 }
 
-static int seal_contacts(Buf *out, const Account *a, const Pepper *p)
+/* Associated data: the header and the record's key, so a record cannot move to another user. */
+static void header_ad(const uint8_t header[4], const char *user, Buf *ad, int *r)
 {
-        _cleanup_(buf_wipe) Buf inner = {};
-        int r;
-
-        if ((r = put_str(&inner, TAG_FULL_NAME, a->full_name)) < 0 ||
-            (r = put_str(&inner, TAG_PHONE, a->phone)) < 0 ||
-            (r = put_str(&inner, TAG_EMAIL, a->email)) < 0)
-                return r;
-
-        size_t n = NONCE_BYTES + inner.size + MAC_BYTES;
-        _cleanup_free_ uint8_t *sealed = malloc(n);
-        if (!sealed)
-                return -ENOMEM;
-        randombytes_buf(sealed, NONCE_BYTES);
-        crypto_aead_xchacha20poly1305_ietf_encrypt(
-                sealed + NONCE_BYTES, NULL, inner.data ? inner.data : (const uint8_t *)"",
-                inner.size, (const uint8_t *)a->user, strlen(a->user), NULL, sealed,
-                p->record_key);
-        return put(out, TAG_SEALED, sealed, n);
+        *r = buf_reserve(ad, 4 + strlen(user));
+        if (*r < 0)
+                return;
+        memcpy(ad->data, header, 4);
+        memcpy(ad->data + 4, user, strlen(user));
+        ad->size = 4 + strlen(user);
 }
 
 int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_size)
 {
-        _cleanup_(buf_wipe) Buf b = {};
+        _cleanup_(buf_wipe) Buf b = {}, ad = {};
+        const uint8_t header[4] = { MAGIC[0], MAGIC[1], MAGIC[2], RECORD_VERSION };
         int r;
-
-        if ((r = buf_reserve(&b, 4)) < 0)
-                return r;
-        memcpy(b.data, MAGIC, 3);
-        b.data[3] = RECORD_VERSION;
-        b.size = 4;
 
         uint8_t flags = (a->must_change ? FLAG_MUST_CHANGE : 0) | (a->locked ? FLAG_LOCKED : 0) |
                         (a->disabled ? FLAG_DISABLED : 0);
@@ -144,7 +127,10 @@ int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_
             (r = put_u64(&b, TAG_FAILURES, a->failures)) < 0 ||
             (r = put_u64(&b, TAG_LAST_FAILURE, a->last_failure_usec)) < 0 ||
             (r = put_u64(&b, TAG_PASSWORD_CHANGED, a->password_changed_usec)) < 0 ||
-            (r = put_u64(&b, TAG_CREATED, a->created_usec)) < 0)
+            (r = put_u64(&b, TAG_CREATED, a->created_usec)) < 0 ||
+            (r = put_str(&b, TAG_FULL_NAME, a->full_name)) < 0 ||
+            (r = put_str(&b, TAG_PHONE, a->phone)) < 0 ||
+            (r = put_str(&b, TAG_EMAIL, a->email)) < 0)
                 return r;
         for (unsigned i = 0; i < a->n_history; i++)
                 if ((r = put_str(&b, TAG_HISTORY, a->history[i])) < 0)
@@ -160,12 +146,21 @@ int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_
                 if ((r = put(&b, TAG_DOCUMENT, v, 1 + PEPPER_HASH_BYTES + last)) < 0)
                         return r;
         }
-        if ((r = seal_contacts(&b, a, p)) < 0)
-                return r;
 
-        *ret = TAKE_PTR(b.data);
-        *ret_size = b.size;
-        b = (Buf){};
+        header_ad(header, a->user, &ad, &r);
+        if (r < 0)
+                return r;
+        size_t n = 4 + NONCE_BYTES + b.size + MAC_BYTES;
+        uint8_t *out = malloc(n);
+        if (!out)
+                return -ENOMEM;
+        memcpy(out, header, 4);
+        randombytes_buf(out + 4, NONCE_BYTES);
+        crypto_aead_xchacha20poly1305_ietf_encrypt(out + 4 + NONCE_BYTES, NULL,
+                                                   b.data ? b.data : (const uint8_t *)"", b.size,
+                                                   ad.data, ad.size, NULL, out + 4, p->record_key);
+        *ret = out;
+        *ret_size = n;
         return 0;
 }
 
@@ -181,29 +176,7 @@ static int dup_str(char **field, const uint8_t *v, size_t n)
         return 0;
 }
 
-static int decode_fields(const uint8_t *d, size_t size, const Pepper *p, Account *a,
-                         bool allow_plain_contacts, bool inside_seal);
-
-static int unseal_contacts(const uint8_t *v, size_t n, const Pepper *p, Account *a)
-{
-        if (n < NONCE_BYTES + MAC_BYTES)
-                return -EBADMSG;
-        size_t plain_n = n - NONCE_BYTES - MAC_BYTES;
-        _cleanup_free_ uint8_t *plain = malloc(plain_n + 1);
-        if (!plain)
-                return -ENOMEM;
-        unsigned long long got;
-        if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-                    plain, &got, NULL, v + NONCE_BYTES, n - NONCE_BYTES,
-                    (const uint8_t *)a->user, strlen(a->user), v, p->record_key) < 0)
-                return -EBADMSG;
-        int r = decode_fields(plain, (size_t)got, p, a, true, true);
-        sodium_memzero(plain, plain_n + 1);
-        return r;
-}
-
-static int decode_fields(const uint8_t *d, size_t size, const Pepper *p, Account *a,
-                         bool allow_plain_contacts, bool inside_seal)
+static int decode_fields(const uint8_t *d, size_t size, Account *a)
 {
         size_t o = 0;
         int r = 0;
@@ -218,10 +191,6 @@ static int decode_fields(const uint8_t *d, size_t size, const Pepper *p, Account
                         return -EBADMSG;
                 const uint8_t *v = d + o;
                 o += n;
-
-                bool contact = tag == TAG_FULL_NAME || tag == TAG_PHONE || tag == TAG_EMAIL;
-                if (contact != inside_seal && !(contact && allow_plain_contacts))
-                        return -EBADMSG;
 
                 switch (tag) {
                 case TAG_PASSWORD_HASH:
@@ -271,11 +240,6 @@ static int decode_fields(const uint8_t *d, size_t size, const Pepper *p, Account
                         memcpy(doc->last, v + 1 + PEPPER_HASH_BYTES, n - 1 - PEPPER_HASH_BYTES);
                         break;
                 }
-                case TAG_SEALED:
-                        if (inside_seal)
-                                return -EBADMSG;
-                        r = unseal_contacts(v, n, p, a);
-                        break;
                 case TAG_FULL_NAME:
                         r = dup_str(&a->full_name, v, n);
                         break;
@@ -293,6 +257,33 @@ static int decode_fields(const uint8_t *d, size_t size, const Pepper *p, Account
                         return r;
         }
         return 0;
+}
+
+/* Version 2: everything after the header is sealed, so truncation or tampering fails whole. */
+static int unseal(const uint8_t *data, size_t size, const Pepper *p, Account *a)
+{
+        _cleanup_(buf_wipe) Buf ad = {};
+        int r;
+
+        if (size < 4 + NONCE_BYTES + MAC_BYTES)
+                return -EBADMSG;
+        header_ad(data, a->user, &ad, &r);
+        if (r < 0)
+                return r;
+        size_t plain_n = size - 4 - NONCE_BYTES - MAC_BYTES;
+        uint8_t *plain = malloc(plain_n + 1);
+        if (!plain)
+                return -ENOMEM;
+        unsigned long long got = 0;
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &got, NULL, data + 4 + NONCE_BYTES,
+                                                       size - 4 - NONCE_BYTES, ad.data, ad.size,
+                                                       data + 4, p->record_key) < 0)
+                r = -EBADMSG;
+        else
+                r = decode_fields(plain, (size_t)got, a);
+        sodium_memzero(plain, plain_n + 1);
+        free(plain);
+        return r;
 }
 
 int record_version(const uint8_t *data, size_t size)
@@ -315,7 +306,7 @@ int record_decode(const char *user, const uint8_t *data, size_t size, const Pepp
         a.user = strdup(user);
         if (!a.user)
                 return -ENOMEM;
-        int r = decode_fields(data + 4, size - 4, p, &a, version == 1, false);
+        int r = version == 1 ? decode_fields(data + 4, size - 4, &a) : unseal(data, size, p, &a);
         if (r < 0) {
                 account_clear(&a);
                 return r;

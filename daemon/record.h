@@ -7,9 +7,11 @@
 #include "account.h"
 
 /*
- * The byte format of an account record in the store. Version 2 seals the full name, phone and
- * e-mail with a key derived from the pepper; version 1 (schema 1) kept them in plain text and is
- * still read so that a store can be migrated.
+ * The byte format of an account record in the store: "PGA", a version byte, then fields as
+ * tag, 16-bit length, value. Version 2 seals all fields with a key derived from the pepper, bound
+ * to the header and the account name, so a record cannot be read, cut, edited or moved to another
+ * account without the pepper (counters and locks included). Version 1 (schema 1) kept them in
+ * plain text and is still read so that a store can be migrated.
  */
 #define RECORD_VERSION 2
 

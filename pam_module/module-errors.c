@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <string.h>
 #include <syslog.h>
 
 #include <security/pam_ext.h>
@@ -45,6 +44,7 @@ int module_error_to_pam(const char *name, ModuleStage stage)
 
 int module_unreachable(pam_handle_t *pamh, int r)
 {
-        pam_syslog(pamh, LOG_ERR, "Cannot reach passgated: %s", strerror(-r));
+        errno = -r;
+        pam_syslog(pamh, LOG_ERR, "Cannot reach passgated: %m");
         return r == -ENOMEM ? PAM_BUF_ERR : PAM_AUTHINFO_UNAVAIL;
 }

@@ -103,11 +103,9 @@ static int password_ask(const ConvPrompt *p, char **ret_answer, void *userdata)
 
         module_debug(c->pamh, c->options, "Step %s (%s)", p->id, p->kind);
 
-        if (ret_answer) {
-                r = answer_from_store(c, p, ret_answer);
-                if (r != 0)
-                        return r < 0 ? r : 0;
-        }
+        r = answer_from_store(c, p, ret_answer);
+        if (r != 0)
+                return r < 0 ? r : 0;
 
         r = module_conv_render(c->pamh, p, ret_answer);
         if (r < 0)
@@ -153,8 +151,7 @@ int module_password_check(pam_handle_t *pamh, const ModuleOptions *options)
                 r = conv_call_method(bus, "org.freedesktop.DBus.Peer", "Ping",
                                      options->timeout_usec, &error, NULL, NULL);
         if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "Cannot reach passgated: %s",
-                           error.name ? error.name : strerror(-r));
+                (void)module_unreachable(pamh, r);
                 return PAM_TRY_AGAIN;
         }
         return PAM_SUCCESS;

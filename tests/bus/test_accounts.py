@@ -264,6 +264,64 @@ class Accounts(harness.TestCase):
                 self.assertNotIn(self.pw, s)
                 self.assertNotIn(digits(self.phone)[1:], digits(s))
 
+    # ------------------------------------------------------------- signals
+
+    def test_signals(self):
+        rec = self.sb.record_signals()
+        self.full(self.u1)
+        self.assertTrue(rec.wait_for('PasswordChanged', [self.u1, 'reset']), rec.got)
+        self.sb.set_password(self.u1, harness.strong_password(), must_change=True)
+        self.assertTrue(rec.wait_for('PasswordChanged', [self.u1, 'temporary']) or
+                        rec.wait_for('PasswordChanged', [self.u1, 'reset'], timeout=0), rec.got)
+        self.acc('LockAccount', 'ss', self.u1, 'signal')
+        self.assertTrue(rec.wait_for('AccountLocked', [self.u1]), rec.got)
+        for _member, args in rec.got:
+            for a in args:
+                self.assertNotIn(self.pw, str(a))
+
+    # ------------------------------------------------------------- the store at rest
+
+    def store_bytes(self):
+        data = b''
+        for root, _dirs, files in os.walk(self.sb.state_dir):
+            for f in files:
+                with open(os.path.join(root, f), 'rb') as fh:
+                    data += fh.read()
+        return data
+
+    def test_store_keeps_no_secret_in_clear(self):
+        self.full(self.u1)
+        self.sb.login(self.u1, self.pw)
+        data = self.store_bytes()
+        self.assertIn(self.u1.encode(), data, 'sanity: the store was read')
+        for secret in (self.pw, digits(self.passport), self.passport, digits(self.snils), self.snils,
+                       self.inn):
+            self.assertNotIn(secret.encode(), data, f'{secret} in the store file')
+        self.assertNotIn(self.pw.encode('utf-16-le'), data)
+
+    def test_pepper_file_created_0400(self):
+        path = os.path.join(self.sb.tmp, 'pepper')
+        st = os.stat(path)
+        self.assertEqual(st.st_mode & 0o777, 0o400, oct(st.st_mode))
+        self.assertGreaterEqual(st.st_size, 16)
+        with open(path, 'rb') as f:
+            pepper = f.read()
+        self.full(self.u1)
+        self.sb.restart_daemon()
+        with open(path, 'rb') as f:
+            self.assertEqual(f.read(), pepper, 'the pepper is kept across restarts')
+        self.assertEqual(self.sb.login(self.snils, self.pw)[0], 'done', 'document index still valid')
+
+    def test_accounts_survive_restart_and_crash(self):
+        self.full(self.u1)
+        self.sb.restart_daemon()
+        self.assertEqual(self.sb.login(self.phone, self.pw)[0], 'done')
+        self.acc('LockAccount', 'ss', self.u1, 'before crash')
+        self.sb.kill_daemon()
+        self.sb.start_daemon()
+        self.assertTrue(self.get(self.u1)['Locked'])
+        self.assertEqual(self.get(self.u1)['FullName'], 'Иван Петров')
+
     # ------------------------------------------------------------- identifier clashes
 
     def clash(self, method, user, props):

@@ -7,3 +7,4 @@ PASSGATE_BUILD_ROOT (required), PASSGATE_SOURCE_ROOT (default: this checkout).
 from .dbusval import V  # noqa: F401
 from .sandbox import *  # noqa: F401,F403
 from .sandbox import N, BusError, CtlResult, PamResult, Sandbox, TestCase, main, strings_in  # noqa: F401
+from . import pamcase  # noqa: F401,E402

@@ -168,7 +168,7 @@ class PamResult:
                 continue
             if last is not None:        # continuation of a multi-line message
                 last[1] += '\n' + line
-        self.messages = [tuple(m) for m in self.messages]
+        self.messages = [(k, t.rstrip()) for k, t in self.messages]
 
     @property
     def auth(self):
@@ -206,7 +206,10 @@ _handlers_installed = False
 
 def _close_all():
     for sb in list(_live):
-        sb.close()
+        try:
+            sb.close()
+        except AssertionError as e:
+            sys.stderr.write(f'{e}\n')
 
 
 def _on_signal(signum, frame):
@@ -262,6 +265,7 @@ class Sandbox:
         self.answers = set()        # typed answers (identifiers): must not show up either
         self._old_address = None
         self._closed = False
+        self._recorders = []
 
     # -------------------------------------------------------------- paths
 
@@ -336,9 +340,18 @@ class Sandbox:
         if self._closed:
             return
         self._closed = True
-        for proc in (self.daemon_proc, self.polkit_proc):
-            self._stop_proc(proc)
+        problem = None
+        if self.daemon_proc is not None:
+            already = self.daemon_proc.poll() is not None
+            rc = self._stop_proc(self.daemon_proc)
+            if rc != 0:
+                problem = (f'passgated exited with status {rc}'
+                           f'{" before it was stopped" if already else " on SIGTERM"}:\n'
+                           f'{self._tail(self.daemon_log_path)}')
+        self._stop_proc(self.polkit_proc)
         self.daemon_proc = self.polkit_proc = None
+        for rec in self._recorders:
+            rec.close()
         if self.bus is not None:
             try:
                 self.bus.close()
@@ -358,6 +371,8 @@ class Sandbox:
             shutil.rmtree(self.tmp, ignore_errors=True)
         if self in _live:
             _live.remove(self)
+        if problem:
+            raise AssertionError(problem)
 
     def base_env(self):
         env = dict(os.environ)
@@ -545,10 +560,17 @@ class Sandbox:
         if pid != proc.pid:
             raise AssertionError(f'{BUS_NAME} is owned by pid {pid}, not passgated {proc.pid}')
 
-    def stop_daemon(self, sig=signal.SIGTERM):
-        rc = self._stop_proc(self.daemon_proc, sig)
+    def stop_daemon(self, sig=signal.SIGTERM, check=True):
+        """Stops passgated; on SIGTERM it must exit cleanly (status 0: no crash, no sanitizer report)."""
+        proc = self.daemon_proc
+        already = proc is not None and proc.poll() is not None
+        rc = self._stop_proc(proc, sig)
         self.daemon_proc = None
         self._wait(lambda: not self.has_owner(BUS_NAME), 'passgated gone from the bus')
+        if check and proc is not None and (already or sig == signal.SIGTERM) and rc != 0:
+            raise AssertionError(f'passgated exited with status {rc}'
+                                 f'{" before it was stopped" if already else " on SIGTERM"}:\n'
+                                 f'{self._tail(self.daemon_log_path)}')
         return rc
 
     def kill_daemon(self):
@@ -557,6 +579,12 @@ class Sandbox:
     def restart_daemon(self, fresh=False):
         self.stop_daemon()
         return self.start_daemon(fresh=fresh)
+
+    def freeze_daemon(self):
+        os.kill(self.daemon_proc.pid, signal.SIGSTOP)
+
+    def thaw_daemon(self):
+        os.kill(self.daemon_proc.pid, signal.SIGCONT)
 
     def daemon_log(self, all_runs=True):
         with open(self.daemon_log_path, 'rb') as f:
@@ -693,6 +721,12 @@ class Sandbox:
         self.secrets.add(password)
         self.accounts('SetPassword', 'ssb', user, password, must_change, user=as_user)
 
+    def record_signals(self, iface=IFACE_MANAGER):
+        """A SignalRecorder on its own connection; closed with the sandbox."""
+        rec = SignalRecorder(self.address, iface)
+        self._recorders.append(rec)
+        return rec
+
     # -------------------------------------------------------------- passgatectl
 
     def ctl(self, *args, user=None, input=None, timeout=60, env=None):
@@ -728,7 +762,7 @@ class Sandbox:
         """Runs `pam-driver --script` with one answer per line; returns a PamResult."""
         self.require_file(self.driver_bin, 'pam-driver')
         self.require_file(self.module_path, 'pam_passgate.so')
-        self.require_file(os.path.join(self.service_dir, service), f'PAM service {service}')
+        self.require_file(os.path.join(self.service_dir, 'other'), 'PAM services (tests/services)')
         argv = [self.driver_bin, '--script'] + (['--password'] if password else []) + [service]
         if user is not None:
             argv.append(user)
@@ -793,6 +827,47 @@ class Sandbox:
             self.users.append(name)
             made.append(name)
         return made
+
+
+class SignalRecorder:
+    """Records the signals of one passgate interface: got = [(member, [args])]."""
+
+    def __init__(self, address, iface):
+        from gi.repository import GLib
+        from dbus.mainloop.glib import DBusGMainLoop
+        self._ctx = GLib.MainContext.default()
+        self.conn = dbus.bus.BusConnection(address, mainloop=DBusGMainLoop())
+        self.got = []
+        self.conn.add_signal_receiver(self._on, dbus_interface=iface, path=OBJECT_PATH,
+                                      member_keyword='member')
+        # A round trip: the match rule is in place before the caller goes on.
+        self.conn.call_blocking('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus',
+                                'GetId', '', [])
+
+    def _on(self, *args, member=None):
+        self.got.append((str(member), [reply_from_dbus(a) for a in args]))
+
+    def pump(self):
+        while self._ctx.iteration(False):
+            pass
+
+    def wait_for(self, member, args=None, timeout=10):
+        """Waits until a signal `member` (with these args, if given) arrived; returns it or None."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump()
+            for m, a in self.got:
+                if m == member and (args is None or a == list(args)):
+                    return (m, a)
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.01)
+
+    def close(self):
+        try:
+            self.conn.close()
+        except Exception:
+            pass
 
 
 # ------------------------------------------------------------------ unix user helpers

@@ -146,7 +146,10 @@ static char *read_line(void)
 
         n = getline(&line, &size, stdin);
         if (n < 0) {
-                wipe_free(line);
+                /* The buffer holds no terminated string at end of input. */
+                if (line)
+                        explicit_bzero(line, size);
+                free(line);
                 return NULL;
         }
         if (n > 0 && line[n - 1] == '\n')
