@@ -24,6 +24,7 @@
 #define MSG_MISMATCH           N_("The passwords do not match. Try again.")
 #define MSG_TOO_MANY_TRIES     N_("Too many unsuccessful attempts. Start again.")
 #define MSG_CANCELLED          N_("The conversation was cancelled.")
+#define MSG_EXPIRED            N_("The conversation has expired. Start again.")
 #define MSG_INTERNAL           N_("The service cannot complete this request now. Try again later.")
 
 /* Daemon: reasons a new password is refused. */

@@ -367,12 +367,15 @@ static int method_step(sd_bus_message *m, void *userdata, sd_bus_error *error)
         if (c->pending)
                 return sd_bus_error_set(error, "org.passgate1.Error.Busy",
                                         "The previous step is still being processed.");
-        touch(c);
         conversation_ref(c);
-        if (streq(c->flow, PG_FLOW_LOGIN))
-                r = login_step(c, m, value);
-        else
-                r = change_step(c, m, value);
+        /* The idle timer runs on the monotonic clock; this catches wall-clock jumps too. */
+        if (now_usec() >= c->expires_usec)
+                r = conversation_fail(c, m, PG_ERROR_EXPIRED, MSG_EXPIRED);
+        else {
+                touch(c);
+                r = streq(c->flow, PG_FLOW_LOGIN) ? login_step(c, m, value)
+                                                  : change_step(c, m, value);
+        }
         conversation_unref(c);
         return r;
 }

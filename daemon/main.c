@@ -93,14 +93,15 @@ static int run(const char *config_path)
         if ((r = make_dummy_hash(&d)) < 0)
                 goto out;
 
-        if ((r = sd_event_default(&d.event)) < 0 ||
-            (r = hasher_new(d.event, d.config->hash_workers, &d.hasher)) < 0)
-                goto out;
+        /* Blocked before any worker thread starts, or a worker would take SIGTERM and die. */
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
+        if ((r = sd_event_default(&d.event)) < 0 ||
+            (r = hasher_new(d.event, d.config->hash_workers, &d.hasher)) < 0)
+                goto out;
         if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL)) < 0)
                 goto out;

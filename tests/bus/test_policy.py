@@ -79,5 +79,39 @@ class Policy(harness.TestCase):
                         self.assertEqual(live[iface].get(name), args, f'{iface}.{name}')
 
 
+
+class Lifecycle(harness.TestCase):
+    """passgated stops cleanly on SIGTERM/SIGINT (systemd stop, Ctrl-C) with status 0."""
+
+    def test_sigterm_when_idle(self):
+        with harness.Sandbox() as sb:
+            sb.stop_daemon(check=True)
+
+    def test_sigint(self):
+        import signal
+        with harness.Sandbox() as sb:
+            proc = sb.daemon_proc
+            proc.send_signal(signal.SIGINT)
+            self.assertEqual(proc.wait(timeout=10), 0, sb.daemon_log())
+
+    def test_sigterm_after_work(self):
+        with harness.Sandbox(polkit=None if harness.is_root() else [N.PG_POLKIT_MANAGE]) as sb:
+            sb.manager('GeneratePassword')
+            sb.manager('BeginConversation', 'ssa{sv}', 'login', 'nobody', {'Service': V('s', 't')})
+            sb.converse('login', 'nobody', [harness.strong_password()])
+            sb.stop_daemon(check=True)
+
+    def test_refuses_to_start_with_a_bad_config(self):
+        with harness.Sandbox(daemon=False, config={'password': {'hash_cost': 'bogus'}}) as sb:
+            proc = sb.start_daemon(fresh=True, wait=False)
+            rc = proc.wait(timeout=20)
+            sb.daemon_proc = None
+            self.assertNotEqual(rc, 0)
+            log = sb.daemon_log()
+            self.assertIn('passgate.conf', log, 'the error names the file')
+            self.assertRegex(log, r'passgate\.conf:\d+|line \d+', 'and the line')
+            self.assertFalse(sb.has_owner(N.PG_BUS_NAME))
+
+
 if __name__ == '__main__':
     harness.main()
