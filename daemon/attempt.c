@@ -69,6 +69,32 @@ static int record(Store *s, MDB_txn *txn, void *userdata)
         return r;
 }
 
+int attempt_job(Daemon *d, const char *user, const char *password, HashJob **ret)
+{
+        _cleanup_erase_ char *normalized = NULL;
+        Account a = {};
+        const char *hash = d->dummy_hash;
+
+        int r = password_normalize(password, &normalized);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0 && user && store_read_account(d->store, user, &a) == 0 &&
+            !lockout_blocked(&a, d->config, now_usec()))
+                hash = a.password_hash;
+        HashJob *job = hash_job_new(normalized ? normalized : password, d->config->opslimit,
+                                    d->config->memlimit);
+        r = job ? hash_job_add_hash(job, hash) : -ENOMEM;
+        if (r >= 0)
+                job->rehash = hash != d->dummy_hash;
+        account_clear(&a);
+        if (r < 0) {
+                hash_job_free(job);
+                return r;
+        }
+        *ret = job;
+        return 0;
+}
+
 int attempt_record(Daemon *d, Attempt *o)
 {
         Args args = { .d = d, .o = o };

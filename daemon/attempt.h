@@ -16,3 +16,9 @@ typedef struct Attempt {
 } Attempt;
 
 int attempt_record(Daemon *d, Attempt *a);
+
+/*
+ * A hash job that checks password against user's hash, or against the dummy hash when the user is
+ * unknown (NULL) or may not log in now: the same Argon2id work either way.
+ */
+int attempt_job(Daemon *d, const char *user, const char *password, HashJob **ret);

@@ -286,11 +286,8 @@ static int edit_txn(Store *s, MDB_txn *txn, void *userdata)
         Edit *e = userdata;
         Account a = {};
         int r = store_get_account(s, txn, e->user, &a);
-        if (r == -ENOENT)
-                return sd_bus_error_set(e->error, PG_ERROR_NO_SUCH_ACCOUNT,
-                                        "No such passgate account.");
         if (r < 0)
-                return r;
+                return bus_account_error(e->error, r);
         r = e->edit(s, txn, &a, e);
         if (r >= 0)
                 r = audit_event(e->d, txn, e->user, e->event, e->caller, e->detail);
@@ -434,7 +431,6 @@ static int append_masked_documents(sd_bus_message *reply, const Account *a)
 static int do_get(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
         const char *user;
-        MDB_txn *txn;
         Account a = {};
         sd_bus_message *reply = NULL;
         _cleanup_free_ char *phone = NULL, *email = NULL;
@@ -442,15 +438,8 @@ static int do_get(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *erro
         int r = sd_bus_message_read(m, "s", &user);
         if (r < 0)
                 return r;
-        if ((r = store_read_begin(d->store, &txn)) < 0)
-                return r;
-        r = store_get_account(d->store, txn, user, &a);
-        mdb_txn_abort(txn);
-        if (r == -ENOENT)
-                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
-                                        "No such passgate account.");
-        if (r < 0)
-                return r;
+        if ((r = store_read_account(d->store, user, &a)) < 0)
+                return bus_account_error(error, r);
         (void)unix_user_uid(user, &uid);
         if ((a.phone && (r = mask_phone(a.phone, &phone)) < 0) ||
             (a.email && (r = mask_email(a.email, &email)) < 0))
@@ -534,6 +523,14 @@ static int do_list_audit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_erro
         return r;
 }
 
+int bus_account_error(sd_bus_error *error, int r)
+{
+        if (r == -ENOENT)
+                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
+                                        "No such passgate account.");
+        return r;
+}
+
 int bus_reply_policy_error(sd_bus_message *m, const PolicyVerdict *v)
 {
         _cleanup_free_ char *text = NULL;
@@ -576,7 +573,6 @@ static int do_set_password(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_er
 {
         const char *user, *password;
         int must_change;
-        MDB_txn *txn;
         Account a = {};
         PolicyVerdict v;
         _cleanup_erase_ char *normalized = NULL;
@@ -592,15 +588,8 @@ static int do_set_password(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_er
                 v = (PolicyVerdict){ MSG_PW_NOT_UTF8, 0 };
                 return bus_reply_policy_error(m, &v);
         }
-        if ((r = store_read_begin(d->store, &txn)) < 0)
-                return r;
-        r = store_get_account(d->store, txn, user, &a);
-        mdb_txn_abort(txn);
-        if (r == -ENOENT)
-                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
-                                        "No such passgate account.");
-        if (r < 0)
-                return r;
+        if ((r = store_read_account(d->store, user, &a)) < 0)
+                return bus_account_error(error, r);
         r = policy_check(d->policy, normalized, &a, &d->pepper, &v);
         account_clear(&a);
         if (r < 0)

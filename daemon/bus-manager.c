@@ -16,7 +16,6 @@ static int method_get_account_status(sd_bus_message *m, void *userdata, sd_bus_e
         Daemon *d = userdata;
         const char *user;
         uid_t caller, owner;
-        MDB_txn *txn;
         Account a = {};
         int r;
 
@@ -28,15 +27,8 @@ static int method_get_account_status(sd_bus_message *m, void *userdata, sd_bus_e
         if (caller != 0 && (unix_user_uid(user, &owner) < 0 || owner != caller))
                 return sd_bus_error_set(error, PG_ERROR_ACCESS_DENIED,
                                         "Only root or the account's owner may see its status.");
-        if ((r = store_read_begin(d->store, &txn)) < 0)
-                return r;
-        r = store_get_account(d->store, txn, user, &a);
-        mdb_txn_abort(txn);
-        if (r == -ENOENT)
-                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
-                                        "No such passgate account.");
-        if (r < 0)
-                return r;
+        if ((r = store_read_account(d->store, user, &a)) < 0)
+                return bus_account_error(error, r);
         bool locked = a.locked || a.disabled;
         bool must_change = a.must_change;
         account_clear(&a);

@@ -115,29 +115,10 @@ static void on_old_verified(Conversation *c, sd_bus_message *m, HashJob *job)
 
 static int verify_old(Conversation *c, sd_bus_message *m, const char *password)
 {
-        Daemon *d = c->d;
-        MDB_txn *txn;
-        Account a = {};
-        _cleanup_erase_ char *normalized = NULL;
-        const char *hash = d->dummy_hash;
-
-        int r = store_read_begin(d->store, &txn);
+        HashJob *job;
+        int r = attempt_job(c->d, c->user, password, &job);
         if (r < 0)
                 return r;
-        if (store_get_account(d->store, txn, c->user, &a) == 0 &&
-            !lockout_blocked(&a, d->config, now_usec()) &&
-            password_normalize(password, &normalized) == 0)
-                hash = a.password_hash;
-        HashJob *job = hash_job_new(normalized ? normalized : password, d->config->opslimit,
-                                    d->config->memlimit);
-        r = job ? hash_job_add_hash(job, hash) : -ENOMEM;
-        account_clear(&a);
-        mdb_txn_abort(txn);
-        if (r < 0) {
-                hash_job_free(job);
-                return r;
-        }
-        job->rehash = hash != d->dummy_hash;
         return conversation_submit(c, m, job, on_old_verified);
 }
 
@@ -157,17 +138,6 @@ static void on_history_checked(Conversation *c, sd_bus_message *m, HashJob *job)
                                                .message = MSG_ASK_REPEAT });
 }
 
-static int load_account(Conversation *c, Account *a)
-{
-        MDB_txn *txn;
-        int r = store_read_begin(c->d->store, &txn);
-        if (r < 0)
-                return r;
-        r = store_get_account(c->d->store, txn, c->user, a);
-        mdb_txn_abort(txn);
-        return r;
-}
-
 static int take_new(Conversation *c, sd_bus_message *m, const char *value)
 {
         Daemon *d = c->d;
@@ -179,7 +149,7 @@ static int take_new(Conversation *c, sd_bus_message *m, const char *value)
                 return refuse(c, m, MSG_PW_TOO_LONG, d->policy->max_length);
         if (password_normalize(value, &normalized) < 0)
                 return refuse(c, m, MSG_PW_NOT_UTF8, 0);
-        int r = load_account(c, &a);
+        int r = store_read_account(d->store, c->user, &a);
         if (r < 0)
                 return r;
         if (policy_check(d->policy, normalized, &a, &d->pepper, &v) < 0) {

@@ -67,40 +67,21 @@ static void on_verified(Conversation *c, sd_bus_message *m, HashJob *job)
                                                .change_required = o.change_required });
 }
 
-/* Which hash to verify against: the account's own, or the dummy when it must fail anyway. */
 static int verify(Conversation *c, sd_bus_message *m, const char *password)
 {
         Daemon *d = c->d;
         MDB_txn *txn;
-        Account a = {};
-        const char *hash = d->dummy_hash;
+        HashJob *job;
 
         int r = store_read_begin(d->store, &txn);
         if (r < 0)
                 return r;
         r = resolve_login(d, txn, c->login, &c->user);
-        if (r == 0 && store_get_account(d->store, txn, c->user, &a) == 0 &&
-            !lockout_blocked(&a, d->config, now_usec()))
-                hash = a.password_hash;
-        if (r == -ENOENT)
-                r = 0;
-
-        HashJob *job = NULL;
-        _cleanup_erase_ char *normalized = NULL;
-        if (r >= 0 && password_normalize(password, &normalized) < 0)
-                hash = d->dummy_hash;
-        if (r >= 0 && !(job = hash_job_new(normalized ? normalized : password, d->config->opslimit,
-                                           d->config->memlimit)))
-                r = -ENOMEM;
-        if (r >= 0)
-                r = hash_job_add_hash(job, hash);
-        account_clear(&a);
         mdb_txn_abort(txn);
-        if (r < 0) {
-                hash_job_free(job);
+        if (r < 0 && r != -ENOENT)
                 return r;
-        }
-        job->rehash = hash != d->dummy_hash;
+        if ((r = attempt_job(d, c->user, password, &job)) < 0)
+                return r;
         return conversation_submit(c, m, job, on_verified);
 }
 

@@ -115,6 +115,13 @@ int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret)
         return record_decode(user, v.mv_data, v.mv_size, s->pepper, ret);
 }
 
+int store_read_account(Store *s, const char *user, Account *ret)
+{
+        _cleanup_txn_ MDB_txn *txn = NULL;
+        int r = store_read_begin(s, &txn);
+        return r < 0 ? r : store_get_account(s, txn, user, ret);
+}
+
 int store_put_account(Store *s, MDB_txn *txn, const Account *a)
 {
         uint8_t *data;

@@ -21,6 +21,8 @@ int store_write(Store *s, store_write_fn fn, void *userdata);
 int store_read_begin(Store *s, MDB_txn **ret);
 
 int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret);
+/* The same in a read transaction of its own. */
+int store_read_account(Store *s, const char *user, Account *ret);
 int store_put_account(Store *s, MDB_txn *txn, const Account *a);
 int store_delete_account(Store *s, MDB_txn *txn, const char *user);
 /* NULL-terminated list of account names. */

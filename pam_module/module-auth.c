@@ -122,8 +122,7 @@ int module_authenticate(pam_handle_t *pamh, const ModuleOptions *options)
                 return module_error_to_pam(result.error, MODULE_STAGE_AUTH);
         }
 
+        /* Silent on success, as pam_unix: a forced change is announced by the account stage. */
         module_debug(pamh, options, "Logged in as \"%s\"", result.user);
-        if (!options->silent && !isempty(result.message))
-                (void)module_conv_show(pamh, PAM_TEXT_INFO, result.message);
         return pam_set_item(pamh, PAM_USER, result.user);
 }
