@@ -380,12 +380,17 @@ class Sandbox:
         for k in ('LD_PRELOAD', 'PAM_WRAPPER', 'PAM_WRAPPER_SERVICE_DIR', 'DBUS_STARTER_ADDRESS',
                   'DBUS_STARTER_BUS_TYPE', 'PAM_WRAPPER_DEBUGLEVEL'):
             env.pop(k, None)
-        if os.environ.get('PASSGATE_ASAN_PRELOAD'):
-            env['LD_PRELOAD'] = os.environ['PASSGATE_ASAN_PRELOAD']
         env['LC_ALL'] = 'C.UTF-8'
         env['LANGUAGE'] = ''
         self.assert_bus_address(env)
         return env
+
+    @staticmethod
+    def sanitizer_preload():
+        """[libasan.so] when our binaries are built with ASan (PASSGATE_ASAN_PRELOAD, set by meson):
+        it must come first in LD_PRELOAD, before libpam_wrapper."""
+        lib = os.environ.get('PASSGATE_ASAN_PRELOAD')
+        return [lib] if lib else []
 
     def assert_bus_address(self, env=None):
         """Without it, clients silently talk to the host's real system bus."""
@@ -542,6 +547,8 @@ class Sandbox:
         with open(conf, 'w', encoding='utf-8') as f:
             f.write(self.config())
         env = self.base_env()
+        if self.sanitizer_preload():
+            env['LD_PRELOAD'] = ':'.join(self.sanitizer_preload())
         env['STATE_DIRECTORY'] = self.state_dir
         env['PASSGATE_TEST_CLOCK_FILE'] = self.clock_file
         env.update(self.daemon_env)
@@ -734,11 +741,18 @@ class Sandbox:
     def ctl(self, *args, user=None, input=None, timeout=60, env=None):
         self.require_file(self.ctl_bin, 'passgatectl')
         argv = [self.ctl_bin] + [str(a) for a in args]
-        full = argv if self._is_me(user) else ['runuser', '-u', user, '--'] + argv
         if not self._is_me(user) and not is_root():
             raise unittest.SkipTest('running as another uid needs root (runuser)')
         e = self.base_env()
         e.update(env or {})
+        pre = self.sanitizer_preload()
+        if self._is_me(user):
+            full = argv
+            if pre:
+                e['LD_PRELOAD'] = ':'.join(pre)
+        else:
+            # runuser itself is not preloaded: only passgatectl, through env(1).
+            full = ['runuser', '-u', user, '--'] + (['env', f'LD_PRELOAD={":".join(pre)}'] if pre else []) + argv
         p = subprocess.run(full, input=input, capture_output=True, text=True, env=e, timeout=timeout,
                            cwd=self.tmp)
         if self.verbose:
@@ -749,8 +763,7 @@ class Sandbox:
 
     def pam_env(self, extra=None):
         env = self.base_env()
-        pre = [x for x in env.get('LD_PRELOAD', '').split(':') if x]   # ASan (if any) goes first
-        env['LD_PRELOAD'] = ':'.join(pre + [PAM_WRAPPER_LIB])
+        env['LD_PRELOAD'] = ':'.join(self.sanitizer_preload() + [PAM_WRAPPER_LIB])   # ASan first
         env['PAM_WRAPPER'] = '1'
         env['PAM_WRAPPER_SERVICE_DIR'] = self.service_dir
         dbg = os.environ.get('PAM_WRAPPER_DEBUGLEVEL')
