@@ -428,8 +428,33 @@ static int append_masked_documents(sd_bus_message *reply, const Account *a)
         return sd_bus_message_close_container(reply);
 }
 
+/* "argon2id m=65536,t=2,p=1": the public part of a hash, so an admin can see which accounts still
+ * carry an old cost (they are rehashed at their next login). */
+static const char *hash_params(const char *hash, char *buf, size_t size)
+{
+        const char *algo, *params;
+        size_t n_algo, n_params;
+
+        buf[0] = 0;
+        if (!hash || hash[0] != '$')
+                return buf;
+        algo = hash + 1;
+        n_algo = strcspn(algo, "$");
+        const char *version = algo + n_algo;
+        if (*version != '$')
+                return buf;
+        params = version + 1 + strcspn(version + 1, "$");
+        if (*params != '$')
+                return buf;
+        params++;
+        n_params = strcspn(params, "$");
+        snprintf(buf, size, "%.*s %.*s", (int)n_algo, algo, (int)n_params, params);
+        return buf;
+}
+
 static int do_get(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
+        char params[64];
         const char *user;
         Account a = {};
         sd_bus_message *reply = NULL;
@@ -462,6 +487,9 @@ static int do_get(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *erro
                                           a.password_changed_usec, "CreatedUSec", "t",
                                           a.created_usec, "DelayedUntilUSec", "t",
                                           lockout_until(&a, d->config));
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "PasswordHashParams", "s",
+                                          hash_params(a.password_hash, params, sizeof params));
         if (r >= 0)
                 r = append_masked_documents(reply, &a);
         if (r >= 0)

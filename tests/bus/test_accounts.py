@@ -295,8 +295,11 @@ class Accounts(harness.TestCase):
         self.sb.login(self.u1, self.pw)
         data = self.store_bytes()
         self.assertIn(self.u1.encode(), data, 'sanity: the store was read')
+        # Contacts and names are sealed with a key derived from the pepper, like everything else
+        # in a record: the store file alone gives none of them away.
         for secret in (self.pw, digits(self.passport), self.passport, digits(self.snils), self.snils,
-                       self.inn):
+                       self.inn, self.phone, digits(self.phone)[1:], self.email,
+                       self.email.split('@')[0], 'Иван Петров', 'Петров'):
             self.assertNotIn(secret.encode(), data, f'{secret} in the store file')
         self.assertNotIn(self.pw.encode('utf-16-le'), data)
 
@@ -322,6 +325,30 @@ class Accounts(harness.TestCase):
         self.sb.start_daemon()
         self.assertTrue(self.get(self.u1)['Locked'])
         self.assertEqual(self.get(self.u1)['FullName'], 'Иван Петров')
+
+    def test_rehash_at_login_when_the_cost_changes(self):
+        self.full(self.u1)
+        self.assertEqual(self.get(self.u1)['PasswordHashParams'], 'argon2id m=8,t=1,p=1', 'min cost')
+        self.sb.stop_daemon()
+        self.sb.config_extra = {'password': {'hash_cost': 'interactive'}}
+        try:
+            self.sb.start_daemon()
+            self.assertEqual(self.get(self.u1)['PasswordHashParams'], 'argon2id m=8,t=1,p=1',
+                             'nothing is rehashed before a login')
+            self.assertEqual(self.sb.login(self.u3, self.pw)[0], 'failed', 'sanity: no account')
+            self.assertEqual(self.get(self.u1)['PasswordHashParams'], 'argon2id m=8,t=1,p=1',
+                             'a failed login of someone else rehashes nothing')
+            self.assertEqual(self.sb.login(self.u1, 'a wrong password, not this one')[0], 'failed')
+            self.assertEqual(self.get(self.u1)['PasswordHashParams'], 'argon2id m=8,t=1,p=1',
+                             'a wrong password rehashes nothing')
+            self.assertEqual(self.sb.login(self.u1, self.pw)[0], 'done')
+            self.assertEqual(self.get(self.u1)['PasswordHashParams'], 'argon2id m=65536,t=2,p=1',
+                             'rehashed at the interactive cost after a good login')
+            self.assertEqual(self.sb.login(self.phone, self.pw)[0], 'done', 'the new hash works')
+        finally:
+            self.sb.stop_daemon()
+            self.sb.config_extra = {}
+            self.sb.start_daemon()
 
     # ------------------------------------------------------------- identifier clashes
 
