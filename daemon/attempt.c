@@ -12,15 +12,16 @@
 
 typedef struct Args {
         Daemon *d;
-        Attempt *o;
-        bool disabled_now;
+        Attempt o;
+        attempt_done_t done;
+        void *userdata;
 } Args;
 
 /* Re-reads the account inside the write: a change that landed while hashing is not undone. */
 static int record(Store *s, MDB_txn *txn, void *userdata)
 {
         Args *args = userdata;
-        Attempt *o = args->o;
+        Attempt *o = &args->o;
         Daemon *d = args->d;
         Account a = {};
         char event[64];
@@ -31,7 +32,7 @@ static int record(Store *s, MDB_txn *txn, void *userdata)
 
         bool blocked = lockout_blocked(&a, d->config, now);
         o->succeeded = o->matched && !blocked;
-        args->disabled_now = false;
+        o->disabled_now = false;
         if (o->succeeded) {
                 lockout_record_success(&a);
                 if (o->new_hash) {
@@ -54,12 +55,12 @@ static int record(Store *s, MDB_txn *txn, void *userdata)
                                 : !a.password_hash   ? "no password"
                                                      : "delayed after failures");
         } else {
-                args->disabled_now = lockout_record_failure(&a, d->config, now);
+                o->disabled_now = lockout_record_failure(&a, d->config, now);
                 snprintf(event, sizeof event, "%s-failure", o->event);
                 char detail[64];
                 snprintf(detail, sizeof detail, "wrong password, %u consecutive", a.failures);
                 r = audit_event(d, txn, o->user, event, o->caller, detail);
-                if (r >= 0 && args->disabled_now)
+                if (r >= 0 && o->disabled_now)
                         r = audit_event(d, txn, o->user, "lockout-disabled", o->caller,
                                         "too many consecutive failures");
         }
@@ -95,14 +96,36 @@ int attempt_job(Daemon *d, const char *user, const char *password, HashJob **ret
         return 0;
 }
 
-int attempt_record(Daemon *d, Attempt *o)
+static void recorded(Daemon *d, int r, void *userdata)
 {
-        Args args = { .d = d, .o = o };
-        int r = store_write(d->store, record, &args);
-        if (r < 0)
-                return r;
-        if (args.disabled_now)
+        Args *args = userdata;
+        if (r >= 0 && args->o.disabled_now)
                 (void)sd_bus_emit_signal(d->bus, PG_OBJECT_PATH, PG_IFACE_MANAGER, "AccountLocked",
-                                         "s", o->user);
-        return 0;
+                                         "s", args->o.user);
+        args->done(d, &args->o, r, args->userdata);
+        free(args->o.user);
+        erase_and_free(args->o.new_hash);
+        free(args);
+}
+
+int attempt_record(Daemon *d, const char *user, bool matched, const char *new_hash, uid_t caller,
+                   const char *event, attempt_done_t done, void *userdata)
+{
+        Args *args = calloc(1, sizeof(Args));
+        if (!args)
+                return -ENOMEM;
+        *args = (Args){ .d = d, .done = done, .userdata = userdata,
+                        .o = { .user = strdup(user), .matched = matched, .caller = caller,
+                               .event = event } };
+        int r = args->o.user ? 0 : -ENOMEM;
+        if (r >= 0 && new_hash && !(args->o.new_hash = strdup(new_hash)))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = daemon_write(d, record, args, recorded);
+        if (r < 0) {
+                free(args->o.user);
+                erase_and_free(args->o.new_hash);
+                free(args);
+        }
+        return r;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <systemd/sd-journal.h>
 
 #include "clock.h"
@@ -27,11 +28,8 @@ static const char *message_id(const char *event)
         return ids[2].message_id;
 }
 
-int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, uid_t caller,
-                const char *detail)
+static void journal(const char *event, const char *user, uid_t caller, const char *detail)
 {
-        detail = detail ? detail : "";
-        user = user ? user : "";
         sd_journal_send("MESSAGE=passgate: %s%s%s%s%s", event, *user ? " user=" : "", user,
                         *detail ? ": " : "", detail, "MESSAGE_ID=%s", message_id(event),
                         "PRIORITY=%d", 5, "PASSGATE_EVENT=%s", event, "PASSGATE_USER=%s", user,
@@ -42,6 +40,14 @@ int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, ui
         if (!getenv("JOURNAL_STREAM"))
                 fprintf(stderr, "audit: %s user=%s caller=%u %s\n", event, user, (unsigned)caller,
                         detail);
+}
+
+int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, uid_t caller,
+                const char *detail)
+{
+        detail = detail ? detail : "";
+        user = user ? user : "";
+        journal(event, user, caller, detail);
 
         char full[512];
         snprintf(full, sizeof full, "caller=%u%s%s", (unsigned)caller, *detail ? " " : "", detail);
@@ -49,19 +55,52 @@ int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, ui
 }
 
 typedef struct AuditArgs {
-        Daemon *d;
-        const char *user, *event, *detail;
+        char *user, *event, *detail;
         uid_t caller;
+        write_done_t done;
+        void *userdata;
 } AuditArgs;
 
 static int audit_txn(Store *s, MDB_txn *txn, void *userdata)
 {
         AuditArgs *a = userdata;
-        return audit_event(a->d, txn, a->user, a->event, a->caller, a->detail);
+        /* The journal has it already: only the store is left. */
+        return store_audit_append(s, txn, now_usec(), a->user, a->event, a->detail);
 }
 
-int audit_write(Daemon *d, const char *user, const char *event, uid_t caller, const char *detail)
+static void audit_written(Daemon *d, int r, void *userdata)
 {
-        AuditArgs a = { d, user, event, detail, caller };
-        return store_write(d->store, audit_txn, &a);
+        AuditArgs *a = userdata;
+        if (a->done)
+                a->done(d, r, a->userdata);
+        free(a->user);
+        free(a->event);
+        free(a->detail);
+        free(a);
+}
+
+int audit_write(Daemon *d, const char *user, const char *event, uid_t caller, const char *detail,
+                write_done_t done, void *userdata)
+{
+        AuditArgs *a = calloc(1, sizeof(AuditArgs));
+        if (!a)
+                return -ENOMEM;
+        user = user ? user : "";
+        detail = detail ? detail : "";
+        journal(event, user, caller, detail);
+        a->user = strdup(user);
+        a->event = strdup(event);
+        if (asprintf(&a->detail, "caller=%u%s%s", (unsigned)caller, *detail ? " " : "", detail) <
+                    0)
+                a->detail = NULL;
+        a->done = done;
+        a->userdata = userdata;
+        if (!a->user || !a->event || !a->detail) {
+                audit_written(d, -ENOMEM, a);
+                return -ENOMEM;
+        }
+        int r = daemon_write(d, audit_txn, a, audit_written);
+        if (r < 0)
+                audit_written(d, r, a);
+        return r;
 }

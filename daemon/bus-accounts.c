@@ -178,60 +178,125 @@ static int apply_props(Daemon *d, Account *a, Props *p)
         return 0;
 }
 
-typedef struct Change {
+/*
+ * One admin write to one account. It runs on the writer thread; the method's reply, and what must
+ * follow a success (signals, ending conversations), come back on the event loop.
+ */
+typedef struct AccountWrite AccountWrite;
+struct AccountWrite {
         Daemon *d;
-        const char *user;
-        Props *props;
-        bool create;
+        sd_bus_message *m;
+        sd_bus_error error;
         uid_t caller;
-        sd_bus_error *error;
-} Change;
+        char *user;
+        const char *event;
+        char *detail;
+        /* CreateAccount, UpdateAccount */
+        Props props;
+        bool create;
+        /* the other methods */
+        int (*edit)(Store *s, MDB_txn *txn, Account *a, AccountWrite *w);
+        void (*after)(AccountWrite *w);
+};
+
+static void account_write_free(AccountWrite *w)
+{
+        sd_bus_message_unref(w->m);
+        sd_bus_error_free(&w->error);
+        free(w->user);
+        free(w->detail);
+        props_clear(&w->props);
+        free(w);
+}
+
+static void account_written(Daemon *d, int r, void *userdata)
+{
+        AccountWrite *w = userdata;
+
+        if (sd_bus_error_is_set(&w->error))
+                (void)sd_bus_reply_method_error(w->m, &w->error);
+        else if (r < 0)
+                (void)sd_bus_reply_method_errno(w->m, r, NULL);
+        else {
+                if (w->after)
+                        w->after(w);
+                (void)sd_bus_reply_method_return(w->m, NULL);
+        }
+        account_write_free(w);
+}
+
+static int account_write_new(sd_bus_message *m, Daemon *d, uid_t caller, const char *event,
+                             AccountWrite **ret)
+{
+        const char *user;
+        int r = sd_bus_message_read(m, "s", &user);
+        if (r < 0)
+                return r;
+        AccountWrite *w = calloc(1, sizeof(AccountWrite));
+        if (!w)
+                return -ENOMEM;
+        *w = (AccountWrite){ .d = d, .m = sd_bus_message_ref(m), .error = SD_BUS_ERROR_NULL,
+                             .caller = caller, .user = strdup(user), .event = event };
+        if (!w->user) {
+                account_write_free(w);
+                return -ENOMEM;
+        }
+        *ret = w;
+        return 0;
+}
+
+/* The reply comes once the write is done: 1 tells sd-bus not to answer now. */
+static int account_write_submit(AccountWrite *w, store_write_fn fn)
+{
+        int r = daemon_write(w->d, fn, w, account_written);
+        if (r < 0) {
+                account_write_free(w);
+                return r;
+        }
+        return 1;
+}
 
 /* Replaces an account's index entries; a clash aborts the whole write, so nothing changes. */
 static int write_account(Store *s, MDB_txn *txn, void *userdata)
 {
-        Change *c = userdata;
+        AccountWrite *w = userdata;
         Account a = {};
         uint8_t old_keys[3][PEPPER_HASH_BYTES], new_keys[3][PEPPER_HASH_BYTES];
         const char *old_kinds[3], *new_kinds[3];
         size_t n_old = 0, n_new = 0;
 
-        int r = store_get_account(s, txn, c->user, &a);
-        if (r == 0 && c->create) {
+        int r = store_get_account(s, txn, w->user, &a);
+        if (r == 0 && w->create) {
                 account_clear(&a);
-                return sd_bus_error_set(c->error, PG_ERROR_ACCOUNT_EXISTS,
+                return sd_bus_error_set(&w->error, PG_ERROR_ACCOUNT_EXISTS,
                                         "This user already has a passgate account.");
         }
-        if (r == -ENOENT && !c->create)
-                return sd_bus_error_set(c->error, PG_ERROR_NO_SUCH_ACCOUNT,
-                                        "No such passgate account.");
-        if (r < 0 && r != -ENOENT)
-                return r;
-        if (c->create) {
-                if (!(a.user = strdup(c->user)))
+        if (r < 0 && !(r == -ENOENT && w->create))
+                return bus_account_error(&w->error, r);
+        if (w->create) {
+                if (!(a.user = strdup(w->user)))
                         return -ENOMEM;
                 a.created_usec = now_usec();
         }
-        account_index_keys(c->d, &a, old_keys, old_kinds, &n_old);
+        account_index_keys(w->d, &a, old_keys, old_kinds, &n_old);
+        r = 0;
         for (size_t i = 0; i < n_old && r >= 0; i++)
                 r = store_index_delete(s, txn, old_keys[i]);
-        if (r >= 0 || r == -ENOENT)
-                r = apply_props(c->d, &a, c->props);
         if (r >= 0)
-                account_index_keys(c->d, &a, new_keys, new_kinds, &n_new);
+                r = apply_props(w->d, &a, &w->props);
+        if (r >= 0)
+                account_index_keys(w->d, &a, new_keys, new_kinds, &n_new);
         for (size_t i = 0; i < n_new && r >= 0; i++) {
-                r = store_index_put(s, txn, new_keys[i], c->user);
+                r = store_index_put(s, txn, new_keys[i], w->user);
                 if (r == -EEXIST)
-                        r = sd_bus_error_setf(c->error, PG_ERROR_IDENTIFIER_IN_USE,
+                        r = sd_bus_error_setf(&w->error, PG_ERROR_IDENTIFIER_IN_USE,
                                               "This %s already belongs to another account.",
                                               new_kinds[i]);
         }
         if (r >= 0)
                 r = store_put_account(s, txn, &a);
         if (r >= 0)
-                r = audit_event(c->d, txn, c->user,
-                                c->create ? "account-created" : "account-updated", c->caller,
-                                "");
+                r = audit_event(w->d, txn, w->user, w->event, w->caller, "");
         account_clear(&a);
         return r;
 }
@@ -239,24 +304,23 @@ static int write_account(Store *s, MDB_txn *txn, void *userdata)
 static int create_or_update(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error,
                             bool create)
 {
-        const char *user;
-        Props p = {};
+        AccountWrite *w;
         uid_t uid;
-        int r = sd_bus_message_read(m, "s", &user);
+        int r = account_write_new(m, d, caller, create ? "account-created" : "account-updated",
+                                  &w);
         if (r < 0)
                 return r;
-        if (!unix_name_valid(user) || unix_user_uid(user, &uid) < 0)
-                return sd_bus_error_set(error, PG_ERROR_NO_SUCH_UNIX_USER,
-                                        "There is no such unix user.");
-        r = read_props(d, m, &p, error);
-        if (r >= 0 && !sd_bus_error_is_set(error)) {
-                Change c = { d, user, &p, create, caller, error };
-                r = store_write(d->store, write_account, &c);
-        }
-        props_clear(&p);
-        if (r < 0 || sd_bus_error_is_set(error))
+        w->create = create;
+        if (!unix_name_valid(w->user) || unix_user_uid(w->user, &uid) < 0)
+                r = sd_bus_error_set(error, PG_ERROR_NO_SUCH_UNIX_USER,
+                                     "There is no such unix user.");
+        else
+                r = read_props(d, m, &w->props, error);
+        if (r < 0 || sd_bus_error_is_set(error)) {
+                account_write_free(w);
                 return r;
-        return sd_bus_reply_method_return(m, NULL);
+        }
+        return account_write_submit(w, write_account);
 }
 
 static int do_create(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
@@ -269,46 +333,27 @@ static int do_update(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *e
         return create_or_update(m, d, caller, error, false);
 }
 
-/* A change to one account, inside a write: the callback edits, the audit records. */
-typedef struct Edit {
-        Daemon *d;
-        const char *user;
-        uid_t caller;
-        const char *event;
-        const char *detail;
-        int (*edit)(Store *s, MDB_txn *txn, Account *a, struct Edit *e);
-        const char *reason;
-        sd_bus_error *error;
-} Edit;
-
+/* A change to one existing account: the edit callback changes it, the audit records it. */
 static int edit_txn(Store *s, MDB_txn *txn, void *userdata)
 {
-        Edit *e = userdata;
+        AccountWrite *w = userdata;
         Account a = {};
-        int r = store_get_account(s, txn, e->user, &a);
+        int r = store_get_account(s, txn, w->user, &a);
         if (r < 0)
-                return bus_account_error(e->error, r);
-        r = e->edit(s, txn, &a, e);
+                return bus_account_error(&w->error, r);
+        r = w->edit(s, txn, &a, w);
         if (r >= 0)
-                r = audit_event(e->d, txn, e->user, e->event, e->caller, e->detail);
+                r = audit_event(w->d, txn, w->user, w->event, w->caller, w->detail);
         account_clear(&a);
         return r;
 }
 
-static int run_edit(sd_bus_message *m, Edit *e)
-{
-        int r = store_write(e->d->store, edit_txn, e);
-        if (r < 0 || sd_bus_error_is_set(e->error))
-                return r;
-        return sd_bus_reply_method_return(m, NULL);
-}
-
-static int edit_delete(Store *s, MDB_txn *txn, Account *a, Edit *e)
+static int edit_delete(Store *s, MDB_txn *txn, Account *a, AccountWrite *w)
 {
         uint8_t keys[3][PEPPER_HASH_BYTES];
         const char *kinds[3];
         size_t n = 0;
-        account_index_keys(e->d, a, keys, kinds, &n);
+        account_index_keys(w->d, a, keys, kinds, &n);
         for (size_t i = 0; i < n; i++) {
                 int r = store_index_delete(s, txn, keys[i]);
                 if (r < 0)
@@ -317,15 +362,15 @@ static int edit_delete(Store *s, MDB_txn *txn, Account *a, Edit *e)
         return store_delete_account(s, txn, a->user);
 }
 
-static int edit_expire(Store *s, MDB_txn *txn, Account *a, Edit *e)
+static int edit_expire(Store *s, MDB_txn *txn, Account *a, AccountWrite *w)
 {
         a->must_change = true;
         return store_put_account(s, txn, a);
 }
 
-static int edit_lock(Store *s, MDB_txn *txn, Account *a, Edit *e)
+static int edit_lock(Store *s, MDB_txn *txn, Account *a, AccountWrite *w)
 {
-        char *reason = strdup(e->reason);
+        char *reason = strdup(w->detail);
         if (!reason)
                 return -ENOMEM;
         free(a->lock_reason);
@@ -335,7 +380,7 @@ static int edit_lock(Store *s, MDB_txn *txn, Account *a, Edit *e)
 }
 
 /* Unlocking also forgets the failure counters, like `faillock --reset`. */
-static int edit_unlock(Store *s, MDB_txn *txn, Account *a, Edit *e)
+static int edit_unlock(Store *s, MDB_txn *txn, Account *a, AccountWrite *w)
 {
         a->locked = false;
         a->disabled = false;
@@ -344,58 +389,66 @@ static int edit_unlock(Store *s, MDB_txn *txn, Account *a, Edit *e)
         return store_put_account(s, txn, a);
 }
 
-static int simple_edit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error,
-                       const char *event, int (*edit)(Store *, MDB_txn *, Account *, Edit *))
+static void after_delete(AccountWrite *w)
 {
-        const char *user;
-        int r = sd_bus_message_read(m, "s", &user);
+        conversations_cancel_user(w->d, w->user);
+}
+
+static void after_lock(AccountWrite *w)
+{
+        (void)sd_bus_emit_signal(w->d->bus, PG_OBJECT_PATH, PG_IFACE_MANAGER, "AccountLocked",
+                                 "s", w->user);
+}
+
+static int edit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error,
+                const char *event, int (*fn)(Store *, MDB_txn *, Account *, AccountWrite *),
+                void (*after)(AccountWrite *))
+{
+        AccountWrite *w;
+        int r = account_write_new(m, d, caller, event, &w);
         if (r < 0)
                 return r;
-        Edit e = { .d = d, .user = user, .caller = caller, .event = event, .detail = "",
-                   .edit = edit, .error = error };
-        return run_edit(m, &e);
+        w->edit = fn;
+        w->after = after;
+        w->detail = strdup("");
+        if (fn == edit_lock) {
+                const char *reason;
+                r = sd_bus_message_read(m, "s", &reason);
+                if (r >= 0 && !text_ok(reason, MAX_REASON_BYTES))
+                        r = sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
+                                             "The reason is too long or not valid text.");
+                if (r < 0) {
+                        account_write_free(w);
+                        return r;
+                }
+                free(w->detail);
+                w->detail = strdup(reason);
+        }
+        if (!w->detail) {
+                account_write_free(w);
+                return -ENOMEM;
+        }
+        return account_write_submit(w, edit_txn);
 }
 
 static int do_delete(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
-        const char *user;
-        int r = sd_bus_message_read(m, "s", &user);
-        if (r < 0)
-                return r;
-        Edit e = { .d = d, .user = user, .caller = caller, .event = "account-deleted",
-                   .detail = "", .edit = edit_delete, .error = error };
-        r = run_edit(m, &e);
-        if (r >= 0 && !sd_bus_error_is_set(error))
-                conversations_cancel_user(d, user);
-        return r;
+        return edit(m, d, caller, error, "account-deleted", edit_delete, after_delete);
 }
 
 static int do_expire(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
-        return simple_edit(m, d, caller, error, "password-expired", edit_expire);
+        return edit(m, d, caller, error, "password-expired", edit_expire, NULL);
 }
 
 static int do_unlock(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
-        return simple_edit(m, d, caller, error, "account-unlocked", edit_unlock);
+        return edit(m, d, caller, error, "account-unlocked", edit_unlock, NULL);
 }
 
 static int do_lock(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
-        const char *user, *reason;
-        int r = sd_bus_message_read(m, "ss", &user, &reason);
-        if (r < 0)
-                return r;
-        if (!text_ok(reason, MAX_REASON_BYTES))
-                return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
-                                        "The reason is too long or not valid text.");
-        Edit e = { .d = d, .user = user, .caller = caller, .event = "account-locked",
-                   .detail = reason, .edit = edit_lock, .reason = reason, .error = error };
-        r = run_edit(m, &e);
-        if (r >= 0 && !sd_bus_error_is_set(error))
-                (void)sd_bus_emit_signal(d->bus, PG_OBJECT_PATH, PG_IFACE_MANAGER,
-                                         "AccountLocked", "s", user);
-        return r;
+        return edit(m, d, caller, error, "account-locked", edit_lock, after_lock);
 }
 
 static int append_masked_documents(sd_bus_message *reply, const Account *a)
@@ -505,13 +558,8 @@ out:
 static int do_list(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
         _cleanup_strv_free_ char **users = NULL;
-        MDB_txn *txn;
         sd_bus_message *reply = NULL;
-        int r = store_read_begin(d->store, &txn);
-        if (r < 0)
-                return r;
-        r = store_list_accounts(d->store, txn, &users);
-        mdb_txn_abort(txn);
+        int r = store_read_list_accounts(d->store, &users);
         if (r < 0)
                 return r;
         if ((r = sd_bus_message_new_method_return(m, &reply)) < 0)
@@ -575,16 +623,16 @@ typedef struct SetPassword {
         uid_t caller;
 } SetPassword;
 
-static void on_set_hashed(HashJob *job, void *userdata)
+static void set_password_free(SetPassword *sp)
+{
+        sd_bus_message_unref(sp->m);
+        free(sp->user);
+        free(sp);
+}
+
+static void on_set_saved(Daemon *d, int r, void *userdata)
 {
         SetPassword *sp = userdata;
-        int r = job->error ? job->error : 0;
-        if (r >= 0) {
-                PasswordSave s = { .user = sp->user, .hash = job->new_hash,
-                                   .must_change = sp->must_change, .how = "reset",
-                                   .caller = sp->caller };
-                r = password_save(sp->d, &s);
-        }
         if (r == -ENOENT)
                 (void)sd_bus_reply_method_errorf(sp->m, PG_ERROR_NO_SUCH_ACCOUNT,
                                                  "No such passgate account.");
@@ -592,9 +640,21 @@ static void on_set_hashed(HashJob *job, void *userdata)
                 (void)sd_bus_reply_method_errno(sp->m, r, NULL);
         else
                 (void)sd_bus_reply_method_return(sp->m, NULL);
-        sd_bus_message_unref(sp->m);
-        free(sp->user);
-        free(sp);
+        set_password_free(sp);
+}
+
+static void on_set_hashed(HashJob *job, void *userdata)
+{
+        SetPassword *sp = userdata;
+        int r = job->error;
+        if (r >= 0) {
+                PasswordSave s = { .user = sp->user, .hash = job->new_hash,
+                                   .must_change = sp->must_change, .how = "reset",
+                                   .caller = sp->caller };
+                r = password_save(sp->d, &s, on_set_saved, sp);
+        }
+        if (r < 0)
+                on_set_saved(sp->d, r, sp);
 }
 
 static int do_set_password(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
@@ -637,7 +697,13 @@ static int do_set_password(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_er
         job->hash_new = true;
         job->done = on_set_hashed;
         job->userdata = sp;
-        return hasher_submit(d->hasher, job) < 0 ? -ENOMEM : 1;
+        r = hash_job_submit(d->hashers, job);
+        if (r < 0) {
+                set_password_free(sp);
+                hash_job_free(job);
+                return r;
+        }
+        return 1;
 }
 
 #define ADMIN_METHOD(name, fn)                                                                     \

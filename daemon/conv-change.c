@@ -27,13 +27,8 @@ enum {
 int change_begin(Conversation *c, sd_bus_error *error)
 {
         Daemon *d = c->d;
-        MDB_txn *txn;
         uid_t uid;
-        int r = store_read_begin(d->store, &txn);
-        if (r < 0)
-                return r;
-        r = resolve_login(d, txn, c->login, &c->user);
-        mdb_txn_abort(txn);
+        int r = resolve_login(d, c->login, &c->user);
         if (r < 0 && r != -ENOENT)
                 return r;
 
@@ -63,10 +58,26 @@ static int refuse(Conversation *c, sd_bus_message *m, const char *notice, unsign
 {
         if (++c->refusals >= MAX_REFUSALS) {
                 (void)audit_write(c->d, c->user, "password-change-failed", c->owner,
-                                  "new password refused too often");
+                                  "new password refused too often", NULL, NULL);
                 return conversation_fail(c, m, PG_ERROR_PASSWORD_REJECTED, MSG_TOO_MANY_TRIES);
         }
         return ask_new(c, m, notice, arg);
+}
+
+static void on_saved(Daemon *d, int r, void *userdata)
+{
+        Conversation *c = userdata;
+        sd_bus_message *m = conversation_unpark(c);
+
+        if (m && r < 0)
+                (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
+        else if (m)
+                (void)conversation_reply(c, m,
+                                         &(StepReply){ .kind = PG_STEP_DONE, .id = "done",
+                                                       .message = MSG_CHANGE_DONE,
+                                                       .user = c->user });
+        sd_bus_message_unref(m);
+        conversation_unref(c);
 }
 
 static void on_saved_hash(Conversation *c, sd_bus_message *m, HashJob *job)
@@ -77,13 +88,9 @@ static void on_saved_hash(Conversation *c, sd_bus_message *m, HashJob *job)
         }
         PasswordSave s = { .user = c->user, .hash = job->new_hash, .must_change = false,
                            .how = c->admin_reset ? "reset" : "change", .caller = c->owner };
-        if (password_save(c->d, &s) < 0) {
-                (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
-                return;
-        }
-        (void)conversation_reply(c, m,
-                                 &(StepReply){ .kind = PG_STEP_DONE, .id = "done",
-                                               .message = MSG_CHANGE_DONE, .user = c->user });
+        conversation_park(c, m);
+        if (password_save(c->d, &s, on_saved, c) < 0)
+                conversation_unpark_failed(c);
 }
 
 static int save(Conversation *c, sd_bus_message *m)
@@ -96,21 +103,35 @@ static int save(Conversation *c, sd_bus_message *m)
         return conversation_submit(c, m, job, on_saved_hash);
 }
 
+static void on_old_recorded(Daemon *d, const Attempt *o, int r, void *userdata)
+{
+        Conversation *c = userdata;
+        sd_bus_message *m = conversation_unpark(c);
+
+        if (!m)
+                ;
+        else if (r < 0)
+                (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
+        else if (!o->succeeded)
+                (void)conversation_fail(c, m, PG_ERROR_AUTHENTICATION_FAILED, MSG_LOGIN_FAILED);
+        else
+                (void)ask_new(c, m, NULL, 0);
+        sd_bus_message_unref(m);
+        conversation_unref(c);
+}
+
+/* A wrong current password counts like a failed login. */
 static void on_old_verified(Conversation *c, sd_bus_message *m, HashJob *job)
 {
-        Attempt o = { .user = c->user, .matched = !job->error && job->match == 0,
-                      .new_hash = job->new_hash, .caller = c->owner, .event = "password-change" };
-
-        /* A wrong current password counts like a failed login. */
-        if (attempt_record(c->d, &o) < 0) {
+        /* Not checked at all (shutdown): no failure to count. */
+        if (job->error) {
                 (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
                 return;
         }
-        if (!o.succeeded) {
-                (void)conversation_fail(c, m, PG_ERROR_AUTHENTICATION_FAILED, MSG_LOGIN_FAILED);
-                return;
-        }
-        (void)ask_new(c, m, NULL, 0);
+        conversation_park(c, m);
+        if (attempt_record(c->d, c->user, job->match == 0, job->new_hash,
+                           c->owner, "password-change", on_old_recorded, c) < 0)
+                conversation_unpark_failed(c);
 }
 
 static int verify_old(Conversation *c, sd_bus_message *m, const char *password)

@@ -39,45 +39,62 @@ static int fail_login(Conversation *c, sd_bus_message *m)
         return conversation_fail(c, m, PG_ERROR_AUTHENTICATION_FAILED, MSG_LOGIN_FAILED);
 }
 
+/* Both ends, known or not, wait for one store write before answering: the same time. */
+static void on_unknown_recorded(Daemon *d, int r, void *userdata)
+{
+        Conversation *c = userdata;
+        sd_bus_message *m = conversation_unpark(c);
+        if (m)
+                (void)fail_login(c, m);
+        sd_bus_message_unref(m);
+        conversation_unref(c);
+}
+
+static void on_recorded(Daemon *d, const Attempt *o, int r, void *userdata)
+{
+        Conversation *c = userdata;
+        sd_bus_message *m = conversation_unpark(c);
+
+        if (!m)
+                ;
+        else if (r < 0)
+                (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
+        else if (!o->succeeded)
+                (void)fail_login(c, m);
+        else
+                (void)conversation_reply(
+                        c, m,
+                        &(StepReply){ .kind = PG_STEP_DONE, .id = "done",
+                                      .message = o->change_required ? MSG_CHANGE_REQUIRED
+                                                                    : MSG_LOGGED_IN,
+                                      .user = c->user, .change_required = o->change_required });
+        sd_bus_message_unref(m);
+        conversation_unref(c);
+}
+
 static void on_verified(Conversation *c, sd_bus_message *m, HashJob *job)
 {
         Daemon *d = c->d;
+        int r;
 
-        if (!c->user || job->error) {
-                (void)audit_write(d, c->user, "login-failure", c->owner,
-                                  job->error ? "internal error" : "unknown identifier");
-                (void)fail_login(c, m);
-                return;
-        }
-        Attempt o = { .user = c->user, .matched = job->match == 0, .new_hash = job->new_hash,
-                      .caller = c->owner, .event = "login" };
-        if (attempt_record(d, &o) < 0) {
-                (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
-                return;
-        }
-        if (!o.succeeded) {
-                (void)fail_login(c, m);
-                return;
-        }
-        (void)conversation_reply(c, m,
-                                 &(StepReply){ .kind = PG_STEP_DONE, .id = "done",
-                                               .message = o.change_required ? MSG_CHANGE_REQUIRED
-                                                                            : MSG_LOGGED_IN,
-                                               .user = c->user,
-                                               .change_required = o.change_required });
+        conversation_park(c, m);
+        if (!c->user || job->error)
+                r = audit_write(d, c->user, "login-failure", c->owner,
+                                job->error ? "internal error" : "unknown identifier",
+                                on_unknown_recorded, c);
+        else
+                r = attempt_record(d, c->user, job->match == 0, job->new_hash, c->owner, "login",
+                                   on_recorded, c);
+        if (r < 0)
+                conversation_unpark_failed(c);
 }
 
 static int verify(Conversation *c, sd_bus_message *m, const char *password)
 {
         Daemon *d = c->d;
-        MDB_txn *txn;
         HashJob *job;
 
-        int r = store_read_begin(d->store, &txn);
-        if (r < 0)
-                return r;
-        r = resolve_login(d, txn, c->login, &c->user);
-        mdb_txn_abort(txn);
+        int r = resolve_login(d, c->login, &c->user);
         if (r < 0 && r != -ENOENT)
                 return r;
         if ((r = attempt_job(d, c->user, password, &job)) < 0)

@@ -141,6 +141,26 @@ int conversation_fail(Conversation *c, sd_bus_message *m, const char *error, con
                                                 .message = message, .error = error });
 }
 
+void conversation_park(Conversation *c, sd_bus_message *m)
+{
+        conversation_ref(c);
+        c->pending = sd_bus_message_ref(m);
+}
+
+sd_bus_message *conversation_unpark(Conversation *c)
+{
+        return TAKE_PTR(c->pending);
+}
+
+void conversation_unpark_failed(Conversation *c)
+{
+        sd_bus_message *m = conversation_unpark(c);
+        if (m)
+                (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
+        sd_bus_message_unref(m);
+        conversation_unref(c);
+}
+
 typedef struct Pending {
         Conversation *c;
         conversation_hashed_t done;
@@ -150,12 +170,11 @@ static void on_hashed(HashJob *job, void *userdata)
 {
         Pending *p = userdata;
         Conversation *c = p->c;
+        sd_bus_message *m = conversation_unpark(c);
 
-        if (!c->finished) {
-                sd_bus_message *m = TAKE_PTR(c->pending);
+        if (m)
                 p->done(c, m, job);
-                sd_bus_message_unref(m);
-        }
+        sd_bus_message_unref(m);
         conversation_unref(c);
         free(p);
 }
@@ -168,11 +187,19 @@ int conversation_submit(Conversation *c, sd_bus_message *m, HashJob *job,
                 hash_job_free(job);
                 return -ENOMEM;
         }
-        *p = (Pending){ .c = conversation_ref(c), .done = done };
-        c->pending = sd_bus_message_ref(m);
+        *p = (Pending){ .c = c, .done = done };
         job->done = on_hashed;
         job->userdata = p;
-        return hasher_submit(c->d->hasher, job) < 0 ? -ENOMEM : 1;
+        conversation_park(c, m);
+        int r = hash_job_submit(c->d->hashers, job);
+        if (r < 0) {
+                sd_bus_message_unref(conversation_unpark(c));
+                conversation_unref(c);
+                free(p);
+                hash_job_free(job);
+                return r;
+        }
+        return 1;
 }
 
 static int on_idle(sd_event_source *s, uint64_t usec, void *userdata)

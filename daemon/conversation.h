@@ -49,6 +49,17 @@ int conversation_reply(Conversation *c, sd_bus_message *m, const StepReply *r);
 /* Ends the conversation: its object goes away, pending work is dropped when it returns. */
 void conversation_finish(Conversation *c);
 /* Hands a hash job to the workers; its done callback gets the conversation, or NULL if it ended. */
+/*
+ * While a Step's work runs off the bus loop its message is parked here: another Step meanwhile gets
+ * Busy, and a Cancel or the end of the conversation answers it. park takes a reference on c and m;
+ * unpark gives m back (NULL when the conversation ended meanwhile) and the caller drops both
+ * references when done with them.
+ */
+void conversation_park(Conversation *c, sd_bus_message *m);
+sd_bus_message *conversation_unpark(Conversation *c);
+/* The parked work could not even start: answer with an internal error and drop the references. */
+void conversation_unpark_failed(Conversation *c);
+
 typedef void (*conversation_hashed_t)(Conversation *c, sd_bus_message *m, HashJob *job);
 int conversation_submit(Conversation *c, sd_bus_message *m, HashJob *job,
                         conversation_hashed_t done);

@@ -19,7 +19,8 @@ typedef struct Daemon {
         sd_bus *bus;
         Store *store;
         Pepper pepper;
-        Hasher *hasher;
+        WorkQueue *hashers; /* Argon2id, one thread per core at most */
+        WorkQueue *writer;  /* one thread: store writes and their fsync, in submission order */
         Policy *policy;
         char *dummy_hash; /* verified against for unknown or blocked accounts: same cost, same time */
         Conversation *conversations;
@@ -37,15 +38,21 @@ int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t f
 /* The uid owning a unix account name, or -ENOENT. */
 int unix_user_uid(const char *user, uid_t *ret);
 
+/* writer.c: fn runs in a write transaction on the writer thread, never on the bus loop; done
+ * (optional) runs on the event loop afterwards with fn's result, also at shutdown (-ECANCELED). */
+typedef void (*write_done_t)(Daemon *d, int r, void *userdata);
+int daemon_write(Daemon *d, store_write_fn fn, void *userdata, write_done_t done);
+
 /* audit.c: to the journal (structured, with a MESSAGE_ID) and to the store, inside txn. */
 int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, uid_t caller,
                 const char *detail);
 
-/* The same, in a write transaction of its own. */
-int audit_write(Daemon *d, const char *user, const char *event, uid_t caller, const char *detail);
+/* The same, in a write transaction of its own; done as for daemon_write(). */
+int audit_write(Daemon *d, const char *user, const char *event, uid_t caller, const char *detail,
+                write_done_t done, void *userdata);
 
 /* resolve.c: what a user typed at a login prompt to a canonical account name; -ENOENT if none. */
-int resolve_login(Daemon *d, MDB_txn *txn, const char *typed, char **ret_user);
+int resolve_login(Daemon *d, const char *typed, char **ret_user);
 /* The index keys (identifiers other than the unix name) of an account. */
 int account_index_keys(Daemon *d, const Account *a, uint8_t keys[][PEPPER_HASH_BYTES],
                        const char *kinds[], size_t *n);
@@ -53,7 +60,8 @@ int account_index_keys(Daemon *d, const Account *a, uint8_t keys[][PEPPER_HASH_B
 /* generate.c */
 int password_generate(const Policy *p, char **ret);
 
-/* Saving a new password: shared by the change conversation and Accounts.SetPassword. */
+/* Saving a new password: shared by the change conversation and Accounts.SetPassword. The
+ * PasswordChanged signal goes out once it is stored, before done runs. */
 typedef struct PasswordSave {
         const char *user;
         const char *hash;
@@ -61,7 +69,7 @@ typedef struct PasswordSave {
         const char *how; /* PasswordChanged "how" */
         uid_t caller;
 } PasswordSave;
-int password_save(Daemon *d, const PasswordSave *s);
+int password_save(Daemon *d, const PasswordSave *s, write_done_t done, void *userdata);
 
 /* bus-*.c */
 int bus_manager_register(Daemon *d);

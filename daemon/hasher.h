@@ -2,15 +2,14 @@
 #pragma once
 
 #include <stdbool.h>
-#include <systemd/sd-event.h>
 
 #include "account.h"
+#include "workqueue.h"
 
 /*
- * Argon2id off the bus loop: a pool of worker threads, at most one per core, since each hash
+ * Argon2id off the bus loop, on a work queue of at most one thread per core, since each hash
  * takes its full memory. Results come back on the event loop.
  */
-typedef struct Hasher Hasher;
 typedef struct HashJob HashJob;
 typedef void (*hash_done_t)(HashJob *job, void *userdata);
 
@@ -28,14 +27,11 @@ struct HashJob {
         /* out */
         int match;                      /* index of the matching hash, or -1 */
         char *new_hash;
-        int error;
-        HashJob *next;
+        int error;                      /* -ECANCELED if it never ran (shutdown) */
 };
 
-int hasher_new(sd_event *e, unsigned workers, Hasher **ret);
-Hasher *hasher_free(Hasher *h);
 /* Takes ownership of job; done runs on the event loop, then the job is freed. */
-int hasher_submit(Hasher *h, HashJob *job);
+int hash_job_submit(WorkQueue *q, HashJob *job);
 HashJob *hash_job_new(const char *password, unsigned long long opslimit, size_t memlimit);
 int hash_job_add_hash(HashJob *j, const char *hash);
 void hash_job_free(HashJob *j);

@@ -100,7 +100,8 @@ static int run(const char *config_path)
         sigaddset(&mask, SIGINT);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         if ((r = sd_event_default(&d.event)) < 0 ||
-            (r = hasher_new(d.event, d.config->hash_workers, &d.hasher)) < 0)
+            (r = workqueue_new(d.event, d.config->hash_workers, &d.hashers)) < 0 ||
+            (r = workqueue_new(d.event, 1, &d.writer)) < 0)
                 goto out;
         if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL)) < 0)
@@ -125,9 +126,11 @@ static int run(const char *config_path)
                 d.config->hash_cost);
         r = sd_event_loop(d.event);
 out:
+        /* Hashes first: what they hand on to the writer still gets written or answered. */
+        workqueue_free(d.hashers);
+        workqueue_free(d.writer);
         conversations_free_all(&d);
         d.bus = sd_bus_flush_close_unref(d.bus);
-        hasher_free(d.hasher);
         sd_event_unref(d.event);
         policy_free(d.policy);
         store_close(d.store);

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #define MAX_MAP_SIZE     (64ULL << 30)
 
 struct Store {
+        /* Readers hold it shared; growing the map (LMDB: no transaction may be open) exclusive. */
+        pthread_rwlock_t map_lock;
         MDB_env *env;
         MDB_dbi meta, accounts, index, audit;
         const Pepper *pepper;
@@ -46,21 +49,22 @@ static int mdb_to_errno(int rc)
         }
 }
 
-static void txn_abortp(MDB_txn **t)
+static int set_map_size(Store *s, size_t n)
 {
-        if (*t)
-                mdb_txn_abort(*t);
+        pthread_rwlock_wrlock(&s->map_lock);
+        int rc = mdb_env_set_mapsize(s->env, n);
+        pthread_rwlock_unlock(&s->map_lock);
+        return mdb_to_errno(rc);
 }
-#define _cleanup_txn_ _cleanup_(txn_abortp)
 
 static int grow(Store *s)
 {
         if (s->map_size >= MAX_MAP_SIZE)
                 return -ENOSPC;
         size_t n = s->map_size * 2;
-        int rc = mdb_env_set_mapsize(s->env, n);
-        if (rc)
-                return mdb_to_errno(rc);
+        int r = set_map_size(s, n);
+        if (r < 0)
+                return r;
         s->map_size = n;
         return 0;
 }
@@ -72,9 +76,9 @@ int store_write(Store *s, store_write_fn fn, void *userdata)
                 int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
                 if (rc == MDB_MAP_RESIZED) {
                         /* Another process grew the map: adopt its size. */
-                        rc = mdb_env_set_mapsize(s->env, 0);
-                        if (rc)
-                                return mdb_to_errno(rc);
+                        int r = set_map_size(s, 0);
+                        if (r < 0)
+                                return r;
                         continue;
                 }
                 if (rc)
@@ -96,10 +100,28 @@ int store_write(Store *s, store_write_fn fn, void *userdata)
         }
 }
 
-int store_read_begin(Store *s, MDB_txn **ret)
+int store_read_begin(Store *s, StoreRead *ret)
 {
-        return mdb_to_errno(mdb_txn_begin(s->env, NULL, MDB_RDONLY, ret));
+        pthread_rwlock_rdlock(&s->map_lock);
+        int r = mdb_to_errno(mdb_txn_begin(s->env, NULL, MDB_RDONLY, &ret->txn));
+        if (r < 0) {
+                pthread_rwlock_unlock(&s->map_lock);
+                *ret = (StoreRead){};
+                return r;
+        }
+        ret->store = s;
+        return 0;
 }
+
+void store_read_end(StoreRead *r)
+{
+        if (!r->txn)
+                return;
+        mdb_txn_abort(r->txn);
+        pthread_rwlock_unlock(&r->store->map_lock);
+        *r = (StoreRead){};
+}
+#define _cleanup_read_ _cleanup_(store_read_end)
 
 static MDB_val val_str(const char *s)
 {
@@ -117,9 +139,16 @@ int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret)
 
 int store_read_account(Store *s, const char *user, Account *ret)
 {
-        _cleanup_txn_ MDB_txn *txn = NULL;
-        int r = store_read_begin(s, &txn);
-        return r < 0 ? r : store_get_account(s, txn, user, ret);
+        _cleanup_read_ StoreRead rd = {};
+        int r = store_read_begin(s, &rd);
+        return r < 0 ? r : store_get_account(s, rd.txn, user, ret);
+}
+
+int store_read_list_accounts(Store *s, char ***ret)
+{
+        _cleanup_read_ StoreRead rd = {};
+        int r = store_read_begin(s, &rd);
+        return r < 0 ? r : store_list_accounts(s, rd.txn, ret);
 }
 
 int store_put_account(Store *s, MDB_txn *txn, const Account *a)
@@ -249,13 +278,13 @@ int store_audit_append(Store *s, MDB_txn *txn, uint64_t usec, const char *user, 
 int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn fn,
                      void *userdata)
 {
-        _cleanup_txn_ MDB_txn *txn = NULL;
+        _cleanup_read_ StoreRead rd = {};
         MDB_cursor *c;
         uint8_t key[8];
-        int r = store_read_begin(s, &txn);
+        int r = store_read_begin(s, &rd);
         if (r < 0)
                 return r;
-        if ((r = mdb_to_errno(mdb_cursor_open(txn, s->audit, &c))) < 0)
+        if ((r = mdb_to_errno(mdb_cursor_open(rd.txn, s->audit, &c))) < 0)
                 return r;
         put_be64(key, since_usec);
         MDB_val k = { .mv_size = 8, .mv_data = key }, v;
@@ -303,9 +332,9 @@ static int put_schema(Store *s, MDB_txn *txn, unsigned version)
 
 int store_schema_version(Store *s, unsigned *ret)
 {
-        _cleanup_txn_ MDB_txn *txn = NULL;
-        int r = store_read_begin(s, &txn);
-        return r < 0 ? r : get_schema(s, txn, ret);
+        _cleanup_read_ StoreRead rd = {};
+        int r = store_read_begin(s, &rd);
+        return r < 0 ? r : get_schema(s, rd.txn, ret);
 }
 
 /* Schema 1 kept full names and contacts in plain text: re-encode every record sealed. */
@@ -357,6 +386,7 @@ int store_open(const char *dir, const Pepper *p, Store **ret)
 
         if (!s)
                 return -ENOMEM;
+        pthread_rwlock_init(&s->map_lock, NULL);
         s->pepper = p;
         s->map_size = INITIAL_MAP_SIZE;
         if ((r = mdb_to_errno(mdb_env_create(&s->env))) < 0)
@@ -397,6 +427,7 @@ Store *store_close(Store *s)
 {
         if (s) {
                 mdb_env_close(s->env);
+                pthread_rwlock_destroy(&s->map_lock);
                 free(s);
         }
         return NULL;

@@ -15,10 +15,19 @@ typedef struct Store Store;
 int store_open(const char *dir, const Pepper *p, Store **ret);
 Store *store_close(Store *s);
 
-/* fn runs inside a write transaction and may run again after the map has grown. */
+/*
+ * fn runs inside a write transaction and may run again after the map has grown. Writes may run on
+ * another thread than reads; growing the map waits until no read transaction is open.
+ */
 typedef int (*store_write_fn)(Store *s, MDB_txn *txn, void *userdata);
 int store_write(Store *s, store_write_fn fn, void *userdata);
-int store_read_begin(Store *s, MDB_txn **ret);
+
+typedef struct StoreRead {
+        Store *store;
+        MDB_txn *txn;
+} StoreRead;
+int store_read_begin(Store *s, StoreRead *ret);
+void store_read_end(StoreRead *r);
 
 int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret);
 /* The same in a read transaction of its own. */
@@ -27,6 +36,7 @@ int store_put_account(Store *s, MDB_txn *txn, const Account *a);
 int store_delete_account(Store *s, MDB_txn *txn, const char *user);
 /* NULL-terminated list of account names. */
 int store_list_accounts(Store *s, MDB_txn *txn, char ***ret);
+int store_read_list_accounts(Store *s, char ***ret);
 
 int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], char **ret);
 /* -EEXIST when the key belongs to another account. */

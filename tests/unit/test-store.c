@@ -114,19 +114,15 @@ static int index_delete_fn(Store *s, MDB_txn *txn, void *userdata)
 
 static int get_account(Store *s, const char *user, Account *ret)
 {
-        MDB_txn *txn;
-        assert_int_equal(store_read_begin(s, &txn), 0);
-        int r = store_get_account(s, txn, user, ret);
-        mdb_txn_abort(txn);
-        return r;
+        return store_read_account(s, user, ret);
 }
 
 static int index_lookup(Store *s, const uint8_t *key, char **ret)
 {
-        MDB_txn *txn;
-        assert_int_equal(store_read_begin(s, &txn), 0);
-        int r = store_index_lookup(s, txn, key, ret);
-        mdb_txn_abort(txn);
+        StoreRead rd;
+        assert_int_equal(store_read_begin(s, &rd), 0);
+        int r = store_index_lookup(s, rd.txn, key, ret);
+        store_read_end(&rd);
         return r;
 }
 
@@ -258,7 +254,6 @@ static void test_list_accounts(void **state)
 {
         char dir[256];
         Store *s;
-        MDB_txn *txn;
         char **l = NULL;
         const char *names[] = {"zoe", "alice", "mallory", "bob"};
         const char *sorted[] = {"alice", "bob", "mallory", "zoe"};
@@ -266,9 +261,7 @@ static void test_list_accounts(void **state)
         new_dir(dir, sizeof dir);
         assert_int_equal(store_open(dir, &pepper, &s), 0);
 
-        assert_int_equal(store_read_begin(s, &txn), 0);
-        assert_int_equal(store_list_accounts(s, txn, &l), 0);
-        mdb_txn_abort(txn);
+        assert_int_equal(store_read_list_accounts(s, &l), 0);
         assert_non_null(l);
         assert_null(l[0]);
         free(l);
@@ -279,9 +272,7 @@ static void test_list_accounts(void **state)
                 assert_int_equal(store_write(s, put_account_fn, &a), 0);
                 account_clear(&a);
         }
-        assert_int_equal(store_read_begin(s, &txn), 0);
-        assert_int_equal(store_list_accounts(s, txn, &l), 0);
-        mdb_txn_abort(txn);
+        assert_int_equal(store_read_list_accounts(s, &l), 0);
         for (size_t i = 0; i < ELEMENTSOF(sorted); i++) {
                 assert_non_null(l[i]);
                 assert_string_equal(l[i], sorted[i]);

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "daemon.h"
+
+typedef struct Write {
+        Daemon *d;
+        store_write_fn fn;
+        void *userdata;
+        write_done_t done;
+        int r;
+} Write;
+
+static void run(void *userdata)
+{
+        Write *w = userdata;
+        w->r = store_write(w->d->store, w->fn, w->userdata);
+}
+
+static void finished(void *userdata)
+{
+        Write *w = userdata;
+        if (w->done)
+                w->done(w->d, w->r, w->userdata);
+        free(w);
+}
+
+int daemon_write(Daemon *d, store_write_fn fn, void *userdata, write_done_t done)
+{
+        Write *w = malloc(sizeof(Write));
+        if (!w)
+                return -ENOMEM;
+        *w = (Write){ .d = d, .fn = fn, .userdata = userdata, .done = done, .r = -ECANCELED };
+        int r = workqueue_submit(d->writer, run, finished, w);
+        if (r < 0)
+                free(w);
+        return r;
+}
