@@ -263,7 +263,7 @@ static int read_choices_variant(sd_bus_message *m, const char *contents, ConvCho
                 if (!c)
                         return -ENOMEM;
                 choices = c;
-                choices[n++] = (ConvChoice){.id = id, .label = label};
+                choices[n++] = (ConvChoice){ .id = id, .label = label };
         }
         r = sd_bus_message_exit_container(m);
         if (r < 0)
@@ -284,12 +284,12 @@ static int step_parse_entry(Step *s)
                 const char *key;
                 const char **value;
         } strings[] = {
-            {"Id", &s->prompt.id},
-            {"Message", &s->prompt.message},
-            {"Notice", &s->prompt.notice},
-            {"Password", &s->prompt.password},
-            {"User", &s->user},
-            {"Error", &s->error},
+                { "Id", &s->prompt.id },
+                { "Message", &s->prompt.message },
+                { "Notice", &s->prompt.notice },
+                { "Password", &s->prompt.password },
+                { "User", &s->user },
+                { "Error", &s->error },
         };
         sd_bus_message *m = s->reply;
         const char *key, *contents;
@@ -316,8 +316,8 @@ static int step_parse_entry(Step *s)
 static bool step_kind_valid(const char *kind)
 {
         static const char *const kinds[] = {
-            PG_STEP_SECRET, PG_STEP_TEXT, PG_STEP_CHOICE,
-            PG_STEP_INFO,   PG_STEP_DONE, PG_STEP_FAILED,
+                PG_STEP_SECRET, PG_STEP_TEXT, PG_STEP_CHOICE,
+                PG_STEP_INFO,   PG_STEP_DONE, PG_STEP_FAILED,
         };
 
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
@@ -373,7 +373,7 @@ static int step_parse(Step *s)
 
 static int result_from_step(const Step *s, ConvResult *ret)
 {
-        ConvResult res = {.change_required = s->change_required};
+        ConvResult res = { .change_required = s->change_required };
         bool done = streq(s->prompt.kind, PG_STEP_DONE);
 
         res.message = strdup(s->prompt.message);

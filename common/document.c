@@ -9,9 +9,9 @@
 #define BLANKS          " \t"
 
 static const char *const doc_type_table[_DOC_MAX] = {
-    [DOC_PASSPORT] = "passport",
-    [DOC_SNILS] = "snils",
-    [DOC_INN] = "inn",
+        [DOC_PASSPORT] = "passport",
+        [DOC_SNILS] = "snils",
+        [DOC_INN] = "inn",
 };
 
 const char *doc_type_to_string(DocType t)
@@ -90,7 +90,7 @@ static unsigned weighted_sum(const char *digits, const unsigned *weights, size_t
 
 int snils_normalize(const char *in, char **ret)
 {
-        static const unsigned weights[9] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+        static const unsigned weights[9] = { 9, 8, 7, 6, 5, 4, 3, 2, 1 };
         _cleanup_erase_ char *d = NULL;
         unsigned sum, check;
         int r;
@@ -125,9 +125,9 @@ static unsigned inn_check(const char *digits, const unsigned *weights, size_t n)
 
 int inn_normalize(const char *in, char **ret)
 {
-        static const unsigned organisation[] = {2, 4, 10, 3, 5, 9, 4, 6, 8};
-        static const unsigned person_11th[] = {7, 2, 4, 10, 3, 5, 9, 4, 6, 8};
-        static const unsigned person_12th[] = {3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8};
+        static const unsigned organisation[] = { 2, 4, 10, 3, 5, 9, 4, 6, 8 };
+        static const unsigned person_11th[] = { 7, 2, 4, 10, 3, 5, 9, 4, 6, 8 };
+        static const unsigned person_12th[] = { 3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8 };
         _cleanup_erase_ char *d = NULL;
         size_t n;
         int r;

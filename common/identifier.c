@@ -22,10 +22,10 @@
 #define UNIX_NAME_MAX         31
 
 static const char *const id_kind_table[_ID_KIND_MAX] = {
-    [ID_UNIX_NAME] = "user",
-    [ID_PHONE] = "phone",
-    [ID_EMAIL] = "email",
-    [ID_SNILS] = "snils",
+        [ID_UNIX_NAME] = "user",
+        [ID_PHONE] = "phone",
+        [ID_EMAIL] = "email",
+        [ID_SNILS] = "snils",
 };
 
 const char *id_kind_to_string(IdKind k)
@@ -258,14 +258,14 @@ int identifier_candidates(const char *typed, const PhoneRules *r,
                 k = email_normalize(typed, &value);
                 if (k < 0)
                         return k == -EINVAL ? 0 : k;
-                out[(*n)++] = (IdCandidate){ID_EMAIL, value};
+                out[(*n)++] = (IdCandidate){ ID_EMAIL, value };
                 return 0;
         }
         if (unix_name_valid(typed)) {
                 value = strdup(typed);
                 if (!value)
                         return -ENOMEM;
-                out[(*n)++] = (IdCandidate){ID_UNIX_NAME, value};
+                out[(*n)++] = (IdCandidate){ ID_UNIX_NAME, value };
                 return 0;
         }
 
@@ -276,9 +276,9 @@ int identifier_candidates(const char *typed, const PhoneRules *r,
         if (k < 0 && k != -EINVAL && k != -EBADMSG)
                 return k;
         if (phone)
-                out[(*n)++] = (IdCandidate){ID_PHONE, TAKE_PTR(phone)};
+                out[(*n)++] = (IdCandidate){ ID_PHONE, TAKE_PTR(phone) };
         if (snils)
-                out[(*n)++] = (IdCandidate){ID_SNILS, TAKE_PTR(snils)};
+                out[(*n)++] = (IdCandidate){ ID_SNILS, TAKE_PTR(snils) };
         return 0;
 }
 

@@ -33,13 +33,13 @@ static int add_table_row(Table *t, const AuditEntry *e)
         char time[TIMESTAMP_MAX];
 
         format_timestamp(e->usec, time, sizeof(time));
-        return table_add_row(t, (const char *const[]){time, e->user, e->event, e->detail});
+        return table_add_row(t, (const char *const[]){ time, e->user, e->event, e->detail });
 }
 
 int verb_audit(int argc, char **argv, const CtlArgs *args)
 {
-        const char *const headers[] = {_(MSG_CTL_COL_TIME), _(MSG_CTL_COL_USER),
-                                       _(MSG_CTL_COL_EVENT), _(MSG_CTL_COL_DETAIL)};
+        const char *const headers[] = { _(MSG_CTL_COL_TIME), _(MSG_CTL_COL_USER),
+                                        _(MSG_CTL_COL_EVENT), _(MSG_CTL_COL_DETAIL) };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(table_freep) Table *table = NULL;

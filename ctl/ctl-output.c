@@ -148,7 +148,7 @@ int table_add_row(Table *t, const char *const *cells)
 /* Terminal columns s takes: names and details may be Cyrillic. */
 static size_t display_width(const char *s)
 {
-        mbstate_t st = {0};
+        mbstate_t st = { 0 };
         size_t width = 0, left = strlen(s);
 
         while (left > 0) {

@@ -158,16 +158,16 @@ static int set_password_from_stdin(const char *user, bool must_change)
 static int change_password(const char *user, const CtlArgs *args, bool admin_reset)
 {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(conv_result_clear) ConvResult result = {0};
+        _cleanup_(conv_result_clear) ConvResult result = { 0 };
         const char *lang = getenv("LANG");
         const ConvClientInfo client = {
-            .renderer = "text",
-            .locale = isempty(lang) ? NULL : lang,
-            .admin_reset = admin_reset,
+                .renderer = "text",
+                .locale = isempty(lang) ? NULL : lang,
+                .admin_reset = admin_reset,
         };
         Dialogue dialogue = {
-            .json = args->json,
-            .generate = args->given & OPT_GENERATE,
+                .json = args->json,
+                .generate = args->given & OPT_GENERATE,
         };
         int r;
 

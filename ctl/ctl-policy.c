@@ -11,7 +11,7 @@
 
 int verb_policy(int argc, char **argv, const CtlArgs *args)
 {
-        static const char *const order[] = {"MinLength", "MaxLength", "Description", NULL};
+        static const char *const order[] = { "MinLength", "MaxLength", "Description", NULL };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;

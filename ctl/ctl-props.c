@@ -114,7 +114,7 @@ static int render_key(sd_bus_message *m, char type, const Renderer *out)
 
         {
                 _cleanup_fclose_ FILE *f = open_memstream(&text, &size);
-                const Renderer plain = {.f = f, .json = false};
+                const Renderer plain = { .f = f, .json = false };
 
                 if (!f)
                         return -ENOMEM;
@@ -226,7 +226,7 @@ static int read_property(sd_bus_message *m, bool json, Property *p)
 
         {
                 _cleanup_fclose_ FILE *f = open_memstream(&text, &size);
-                const Renderer out = {.f = f, .json = json};
+                const Renderer out = { .f = f, .json = json };
 
                 if (!f)
                         return -ENOMEM;
@@ -303,7 +303,7 @@ static int read_properties(sd_bus_message *m, const char *const *order, bool jso
 
 int print_properties(sd_bus_message *m, const char *const *order, bool json)
 {
-        _cleanup_(properties_clear) Properties l = {0};
+        _cleanup_(properties_clear) Properties l = { 0 };
         int r;
 
         r = read_properties(m, order, json, &l);

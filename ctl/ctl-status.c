@@ -9,10 +9,10 @@
 int verb_status(int argc, char **argv, const CtlArgs *args)
 {
         static const char *const order[] = {
-            "PasswordChangeRequired",
-            "Locked",
-            "PasswordExpiresUSec",
-            NULL,
+                "PasswordChangeRequired",
+                "Locked",
+                "PasswordExpiresUSec",
+                NULL,
         };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;

@@ -8,7 +8,7 @@
 #include "macro.h"
 #include "messages.h"
 
-static const int restore_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+static const int restore_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 
 /* Read by the signal handler: what to put back before the process dies. */
 static struct termios saved_termios;
@@ -32,7 +32,7 @@ typedef struct EchoOff {
 
 static int echo_off(EchoOff *e)
 {
-        struct sigaction sa = {.sa_handler = restore_and_reraise, .sa_flags = SA_RESETHAND};
+        struct sigaction sa = { .sa_handler = restore_and_reraise, .sa_flags = SA_RESETHAND };
         struct termios t;
 
         if (tcgetattr(STDIN_FILENO, &saved_termios) < 0)
@@ -97,7 +97,7 @@ static int read_line(char *buf, size_t size, size_t *ret_len)
 
 int tty_read_line(const char *prompt, bool echo, char **ret)
 {
-        _cleanup_(echo_restore) EchoOff e = {0};
+        _cleanup_(echo_restore) EchoOff e = { 0 };
         bool terminal = isatty(STDIN_FILENO);
         char buf[TTY_LINE_MAX];
         size_t len = 0;

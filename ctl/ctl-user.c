@@ -41,9 +41,9 @@ static int append_text_prop(sd_bus_message *m, const char *key, const char *valu
 static int append_documents(sd_bus_message *m, const CtlArgs *a)
 {
         const char *numbers[_DOC_MAX] = {
-            [DOC_PASSPORT] = a->passport,
-            [DOC_SNILS] = a->snils,
-            [DOC_INN] = a->inn,
+                [DOC_PASSPORT] = a->passport,
+                [DOC_SNILS] = a->snils,
+                [DOC_INN] = a->inn,
         };
         int r;
 
@@ -143,21 +143,21 @@ int verb_user_update(int argc, char **argv, const CtlArgs *args)
 int verb_user_show(int argc, char **argv, const CtlArgs *args)
 {
         static const char *const order[] = {
-            "User",
-            "Uid",
-            "FullName",
-            "Phone",
-            "Email",
-            "Documents",
-            "PasswordSet",
-            "PasswordChangeRequired",
-            "Locked",
-            "LockReason",
-            "Disabled",
-            "Failures",
-            "PasswordChangedUSec",
-            "CreatedUSec",
-            NULL,
+                "User",
+                "Uid",
+                "FullName",
+                "Phone",
+                "Email",
+                "Documents",
+                "PasswordSet",
+                "PasswordChangeRequired",
+                "Locked",
+                "LockReason",
+                "Disabled",
+                "Failures",
+                "PasswordChangedUSec",
+                "CreatedUSec",
+                NULL,
         };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;

@@ -29,25 +29,26 @@ struct Verb {
 };
 
 static const Verb user_verbs[] = {
-    {"add", 2, 2, OPT_ACCOUNT_PROPS, verb_user_add, NULL},
-    {"update", 2, 2, OPT_ACCOUNT_PROPS, verb_user_update, NULL},
-    {"show", 2, 2, 0, verb_user_show, NULL},
-    {"list", 1, 1, 0, verb_user_list, NULL},
-    {"passwd", 1, 2, OPT_MUST_CHANGE | OPT_PASSWORD_STDIN | OPT_GENERATE, verb_user_passwd, NULL},
-    {"expire", 2, 2, 0, verb_user_expire, NULL},
-    {"lock", 2, 2, OPT_REASON, verb_user_lock, NULL},
-    {"unlock", 2, 2, 0, verb_user_unlock, NULL},
-    {"delete", 2, 2, 0, verb_user_delete, NULL},
-    {},
+        { "add", 2, 2, OPT_ACCOUNT_PROPS, verb_user_add, NULL },
+        { "update", 2, 2, OPT_ACCOUNT_PROPS, verb_user_update, NULL },
+        { "show", 2, 2, 0, verb_user_show, NULL },
+        { "list", 1, 1, 0, verb_user_list, NULL },
+        { "passwd", 1, 2, OPT_MUST_CHANGE | OPT_PASSWORD_STDIN | OPT_GENERATE, verb_user_passwd,
+          NULL },
+        { "expire", 2, 2, 0, verb_user_expire, NULL },
+        { "lock", 2, 2, OPT_REASON, verb_user_lock, NULL },
+        { "unlock", 2, 2, 0, verb_user_unlock, NULL },
+        { "delete", 2, 2, 0, verb_user_delete, NULL },
+        {},
 };
 
 static const Verb verbs[] = {
-    {"status", 1, 2, 0, verb_status, NULL},
-    {"user", 2, ARGS_ANY, 0, NULL, user_verbs},
-    {"audit", 1, 1, OPT_SINCE | OPT_SINCE_USEC | OPT_MAX, verb_audit, NULL},
-    {"policy", 1, 1, 0, verb_policy, NULL},
-    {"generate", 1, 1, 0, verb_generate, NULL},
-    {},
+        { "status", 1, 2, 0, verb_status, NULL },
+        { "user", 2, ARGS_ANY, 0, NULL, user_verbs },
+        { "audit", 1, 1, OPT_SINCE | OPT_SINCE_USEC | OPT_MAX, verb_audit, NULL },
+        { "policy", 1, 1, 0, verb_policy, NULL },
+        { "generate", 1, 1, 0, verb_generate, NULL },
+        {},
 };
 
 /* For messages about an option given to a verb that does not take it. */
@@ -55,19 +56,19 @@ static const struct {
         CtlOption option;
         const char *name;
 } option_names[] = {
-    {OPT_FULL_NAME, "--full-name"},
-    {OPT_PHONE, "--phone"},
-    {OPT_EMAIL, "--email"},
-    {OPT_PASSPORT, "--passport"},
-    {OPT_SNILS, "--snils"},
-    {OPT_INN, "--inn"},
-    {OPT_MUST_CHANGE, "--must-change"},
-    {OPT_PASSWORD_STDIN, "--password-stdin"},
-    {OPT_GENERATE, "--generate"},
-    {OPT_REASON, "--reason"},
-    {OPT_SINCE, "--since"},
-    {OPT_SINCE_USEC, "--since-usec"},
-    {OPT_MAX, "--max"},
+        { OPT_FULL_NAME, "--full-name" },
+        { OPT_PHONE, "--phone" },
+        { OPT_EMAIL, "--email" },
+        { OPT_PASSPORT, "--passport" },
+        { OPT_SNILS, "--snils" },
+        { OPT_INN, "--inn" },
+        { OPT_MUST_CHANGE, "--must-change" },
+        { OPT_PASSWORD_STDIN, "--password-stdin" },
+        { OPT_GENERATE, "--generate" },
+        { OPT_REASON, "--reason" },
+        { OPT_SINCE, "--since" },
+        { OPT_SINCE_USEC, "--since-usec" },
+        { OPT_MAX, "--max" },
 };
 
 static int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -181,23 +182,23 @@ enum {
 };
 
 static const struct option options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, ARG_VERSION},
-    {"json", no_argument, NULL, ARG_JSON},
-    {"full-name", required_argument, NULL, ARG_FULL_NAME},
-    {"phone", required_argument, NULL, ARG_PHONE},
-    {"email", required_argument, NULL, ARG_EMAIL},
-    {"passport", required_argument, NULL, ARG_PASSPORT},
-    {"snils", required_argument, NULL, ARG_SNILS},
-    {"inn", required_argument, NULL, ARG_INN},
-    {"must-change", no_argument, NULL, ARG_MUST_CHANGE},
-    {"password-stdin", no_argument, NULL, ARG_PASSWORD_STDIN},
-    {"generate", no_argument, NULL, ARG_GENERATE},
-    {"reason", required_argument, NULL, ARG_REASON},
-    {"since", required_argument, NULL, ARG_SINCE},
-    {"since-usec", required_argument, NULL, ARG_SINCE_USEC},
-    {"max", required_argument, NULL, ARG_MAX},
-    {},
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, ARG_VERSION },
+        { "json", no_argument, NULL, ARG_JSON },
+        { "full-name", required_argument, NULL, ARG_FULL_NAME },
+        { "phone", required_argument, NULL, ARG_PHONE },
+        { "email", required_argument, NULL, ARG_EMAIL },
+        { "passport", required_argument, NULL, ARG_PASSPORT },
+        { "snils", required_argument, NULL, ARG_SNILS },
+        { "inn", required_argument, NULL, ARG_INN },
+        { "must-change", no_argument, NULL, ARG_MUST_CHANGE },
+        { "password-stdin", no_argument, NULL, ARG_PASSWORD_STDIN },
+        { "generate", no_argument, NULL, ARG_GENERATE },
+        { "reason", required_argument, NULL, ARG_REASON },
+        { "since", required_argument, NULL, ARG_SINCE },
+        { "since-usec", required_argument, NULL, ARG_SINCE_USEC },
+        { "max", required_argument, NULL, ARG_MAX },
+        {},
 };
 
 /* 1: run a verb; 0: done (--help, --version); negative errno: failed. */
@@ -290,7 +291,7 @@ static int parse_argv(int argc, char **argv, CtlArgs *a)
 
 int main(int argc, char **argv)
 {
-        _cleanup_(ctl_args_clear) CtlArgs args = {0};
+        _cleanup_(ctl_args_clear) CtlArgs args = { 0 };
         int r;
 
         setlocale(LC_ALL, "");

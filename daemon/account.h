@@ -7,7 +7,7 @@
 #include "document.h"
 #include "pepper.h"
 
-#define HISTORY_MAX 24
+#define HISTORY_MAX  24
 #define DOC_LAST_MAX 4
 
 typedef struct AccountDocument {

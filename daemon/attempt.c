@@ -50,10 +50,10 @@ static int record(Store *s, MDB_txn *txn, void *userdata)
         } else if (blocked) {
                 snprintf(event, sizeof event, "%s-refused", o->event);
                 r = audit_event(d, txn, o->user, event, o->caller,
-                                a.locked             ? "locked"
-                                : a.disabled         ? "disabled"
-                                : !a.password_hash   ? "no password"
-                                                     : "delayed after failures");
+                                a.locked           ? "locked"
+                                : a.disabled       ? "disabled"
+                                : !a.password_hash ? "no password"
+                                                   : "delayed after failures");
         } else {
                 o->disabled_now = lockout_record_failure(&a, d->config, now);
                 snprintf(event, sizeof event, "%s-failure", o->event);
@@ -114,9 +114,12 @@ int attempt_record(Daemon *d, const char *user, bool matched, const char *new_ha
         Args *args = calloc(1, sizeof(Args));
         if (!args)
                 return -ENOMEM;
-        *args = (Args){ .d = d, .done = done, .userdata = userdata,
-                        .o = { .user = strdup(user), .matched = matched, .caller = caller,
-                               .event = event } };
+        *args = (Args){
+                .d = d,
+                .done = done,
+                .userdata = userdata,
+                .o = { .user = strdup(user), .matched = matched, .caller = caller, .event = event }
+        };
         int r = args->o.user ? 0 : -ENOMEM;
         if (r >= 0 && new_hash && !(args->o.new_hash = strdup(new_hash)))
                 r = -ENOMEM;

@@ -7,7 +7,7 @@
 typedef struct Attempt {
         char *user;
         bool matched;
-        char *new_hash;    /* the same password at the configured cost, to replace the old */
+        char *new_hash; /* the same password at the configured cost, to replace the old */
         uid_t caller;
         const char *event; /* "login" or "password-change": the audit event's prefix */
         /* out */

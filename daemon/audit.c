@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <systemd/sd-journal.h>
 
 #include "clock.h"
@@ -90,8 +90,7 @@ int audit_write(Daemon *d, const char *user, const char *event, uid_t caller, co
         journal(event, user, caller, detail);
         a->user = strdup(user);
         a->event = strdup(event);
-        if (asprintf(&a->detail, "caller=%u%s%s", (unsigned)caller, *detail ? " " : "", detail) <
-                    0)
+        if (asprintf(&a->detail, "caller=%u%s%s", (unsigned)caller, *detail ? " " : "", detail) < 0)
                 a->detail = NULL;
         a->done = done;
         a->userdata = userdata;

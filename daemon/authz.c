@@ -94,12 +94,11 @@ int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t f
                 return -ENOMEM;
         *q = (PolkitQuery){ .d = d, .m = sd_bus_message_ref(m), .fn = fn, .caller = uid };
         uint32_t flags = sd_bus_message_get_allow_interactive_authorization(m) ? 1 : 0;
-        r = sd_bus_call_method_async(d->bus, NULL, "org.freedesktop.PolicyKit1",
-                                     "/org/freedesktop/PolicyKit1/Authority",
-                                     "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization",
-                                     on_polkit_reply, q, "(sa{sv})sa{ss}us", "system-bus-name", 1,
-                                     "name", "s", sd_bus_message_get_sender(m), action, 0, flags,
-                                     "");
+        r = sd_bus_call_method_async(
+                d->bus, NULL, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+                "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization", on_polkit_reply, q,
+                "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", sd_bus_message_get_sender(m),
+                action, 0, flags, "");
         if (r < 0) {
                 sd_bus_message_unref(q->m);
                 free(q);

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistr.h>
 
+#include "account-props.h"
 #include "bus-names.h"
 #include "clock.h"
 #include "daemon.h"
@@ -14,169 +14,9 @@
 #include "mask.h"
 #include "messages.h"
 
-#define MAX_FULL_NAME_BYTES 256
-#define MAX_PROP_BYTES      512
-#define MAX_REASON_BYTES    256
-#define AUDIT_DEFAULT_MAX   1000
-#define AUDIT_LIMIT         10000
-
-/* What CreateAccount / UpdateAccount were given: each field is either untouched or set. */
-typedef struct Props {
-        bool has_full_name, has_phone, has_email, has_doc[_DOC_MAX];
-        char *full_name, *phone, *email; /* NULL: remove (an empty string was given) */
-        char *doc[_DOC_MAX];             /* normalised numbers; secrets */
-} Props;
-
-static void props_clear(Props *p)
-{
-        free(p->full_name);
-        free(p->phone);
-        free(p->email);
-        for (int t = 0; t < _DOC_MAX; t++)
-                erase_and_free(p->doc[t]);
-}
-
-static bool text_ok(const char *s, size_t max)
-{
-        size_t n = strlen(s);
-        if (n > max || u8_check((const uint8_t *)s, n))
-                return false;
-        for (; *s; s++)
-                if ((unsigned char)*s < 0x20 || *s == 0x7f)
-                        return false;
-        return true;
-}
-
-static int read_documents(sd_bus_message *m, Props *p, sd_bus_error *error)
-{
-        int r = sd_bus_message_enter_container(m, 'v', "a{ss}");
-        if (r < 0)
-                return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS, "Documents must be a{ss}.");
-        if ((r = sd_bus_message_enter_container(m, 'a', "{ss}")) < 0)
-                return r;
-        const char *type, *number;
-        while ((r = sd_bus_message_read(m, "{ss}", &type, &number)) > 0) {
-                DocType t;
-                if (doc_type_from_string(type, &t) < 0)
-                        return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
-                                                 "Unknown document type (use passport, snils "
-                                                 "or inn).");
-                if (p->has_doc[t])
-                        return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
-                                                "A document type is given twice.");
-                p->has_doc[t] = true;
-                if (isempty(number))
-                        continue;
-                if (strlen(number) > 64 || document_normalize(t, number, &p->doc[t]) < 0)
-                        return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
-                                                 "The %s number is not valid.", type);
-        }
-        if (r < 0)
-                return r;
-        if ((r = sd_bus_message_exit_container(m)) < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
-static int read_string_prop(sd_bus_message *m, const char *key, const char **ret,
-                            sd_bus_error *error)
-{
-        if (sd_bus_message_read(m, "v", "s", ret) < 0)
-                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS, "%s must be a string.",
-                                         key);
-        if (!text_ok(*ret, MAX_PROP_BYTES))
-                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
-                                         "%s is too long or not valid text.", key);
-        return 0;
-}
-
-static int read_props(Daemon *d, sd_bus_message *m, Props *p, sd_bus_error *error)
-{
-        PhoneRules rules = { d->config->country_code, d->config->trunk_prefix };
-        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *v;
-                if ((r = sd_bus_message_read(m, "s", &key)) < 0)
-                        return r;
-                if (streq(key, "Documents")) {
-                        if ((r = read_documents(m, p, error)) < 0 || sd_bus_error_is_set(error))
-                                return r;
-                } else if (streq(key, "FullName") || streq(key, "Phone") || streq(key, "Email")) {
-                        if ((r = read_string_prop(m, key, &v, error)) < 0 ||
-                            sd_bus_error_is_set(error))
-                                return r;
-                        char **field = key[0] == 'F' ? &p->full_name
-                                       : key[0] == 'P' ? &p->phone
-                                                       : &p->email;
-                        bool *has = key[0] == 'F' ? &p->has_full_name
-                                    : key[0] == 'P' ? &p->has_phone
-                                                    : &p->has_email;
-                        if (*has)
-                                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
-                                                         "%s is given twice.", key);
-                        *has = true;
-                        if (isempty(v))
-                                ;
-                        else if (key[0] == 'F') {
-                                if (strlen(v) > MAX_FULL_NAME_BYTES)
-                                        return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
-                                                                "FullName is too long.");
-                                if (!(*field = strdup(v)))
-                                        return -ENOMEM;
-                        } else if (key[0] == 'P' ? phone_normalize(v, &rules, field) < 0
-                                                 : email_normalize(v, field) < 0)
-                                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
-                                                         key[0] == 'P'
-                                                                 ? "The phone number is not valid."
-                                                                 : "The e-mail address is not "
-                                                                   "valid.");
-                } else
-                        return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
-                                                 "Unknown property %s (use FullName, Phone, "
-                                                 "Email, Documents).",
-                                                 key);
-                if ((r = sd_bus_message_exit_container(m)) < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(m);
-}
-
-static int apply_props(Daemon *d, Account *a, Props *p)
-{
-        if (p->has_full_name) {
-                free(a->full_name);
-                a->full_name = TAKE_PTR(p->full_name);
-        }
-        if (p->has_phone) {
-                free(a->phone);
-                a->phone = TAKE_PTR(p->phone);
-        }
-        if (p->has_email) {
-                free(a->email);
-                a->email = TAKE_PTR(p->email);
-        }
-        for (int t = 0; t < _DOC_MAX; t++) {
-                if (!p->has_doc[t])
-                        continue;
-                AccountDocument *doc = &a->documents[t];
-                *doc = (AccountDocument){};
-                if (!p->doc[t])
-                        continue;
-                _cleanup_free_ char *last = NULL;
-                int r = document_last_digits((DocType)t, p->doc[t], &last);
-                if (r < 0)
-                        return r;
-                doc->set = true;
-                snprintf(doc->last, sizeof doc->last, "%s", last);
-                pepper_hash(d->pepper.document_key, doc_type_to_string((DocType)t), p->doc[t],
-                            doc->hash);
-        }
-        return 0;
-}
+#define MAX_REASON_BYTES  256
+#define AUDIT_DEFAULT_MAX 1000
+#define AUDIT_LIMIT       10000
 
 /*
  * One admin write to one account. It runs on the writer thread; the method's reply, and what must
@@ -235,8 +75,12 @@ static int account_write_new(sd_bus_message *m, Daemon *d, uid_t caller, const c
         AccountWrite *w = calloc(1, sizeof(AccountWrite));
         if (!w)
                 return -ENOMEM;
-        *w = (AccountWrite){ .d = d, .m = sd_bus_message_ref(m), .error = SD_BUS_ERROR_NULL,
-                             .caller = caller, .user = strdup(user), .event = event };
+        *w = (AccountWrite){ .d = d,
+                             .m = sd_bus_message_ref(m),
+                             .error = SD_BUS_ERROR_NULL,
+                             .caller = caller,
+                             .user = strdup(user),
+                             .event = event };
         if (!w->user) {
                 account_write_free(w);
                 return -ENOMEM;
@@ -306,8 +150,7 @@ static int create_or_update(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_e
 {
         AccountWrite *w;
         uid_t uid;
-        int r = account_write_new(m, d, caller, create ? "account-created" : "account-updated",
-                                  &w);
+        int r = account_write_new(m, d, caller, create ? "account-created" : "account-updated", &w);
         if (r < 0)
                 return r;
         w->create = create;
@@ -396,12 +239,12 @@ static void after_delete(AccountWrite *w)
 
 static void after_lock(AccountWrite *w)
 {
-        (void)sd_bus_emit_signal(w->d->bus, PG_OBJECT_PATH, PG_IFACE_MANAGER, "AccountLocked",
-                                 "s", w->user);
+        (void)sd_bus_emit_signal(w->d->bus, PG_OBJECT_PATH, PG_IFACE_MANAGER, "AccountLocked", "s",
+                                 w->user);
 }
 
-static int edit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error,
-                const char *event, int (*fn)(Store *, MDB_txn *, Account *, AccountWrite *),
+static int edit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error, const char *event,
+                int (*fn)(Store *, MDB_txn *, Account *, AccountWrite *),
                 void (*after)(AccountWrite *))
 {
         AccountWrite *w;
@@ -453,8 +296,9 @@ static int do_lock(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *err
 
 static int append_masked_documents(sd_bus_message *reply, const Account *a)
 {
-        static const size_t full_length[_DOC_MAX] = { [DOC_PASSPORT] = 10, [DOC_SNILS] = 11,
-                                                      [DOC_INN] = 12 };
+        static const size_t full_length[_DOC_MAX] = {
+                [DOC_PASSPORT] = 10, [DOC_SNILS] = 11, [DOC_INN] = 12
+        };
         int r = sd_bus_message_open_container(reply, 'e', "sv");
         if (r < 0 || (r = sd_bus_message_append(reply, "s", "Documents")) < 0 ||
             (r = sd_bus_message_open_container(reply, 'v', "a{ss}")) < 0 ||
@@ -533,8 +377,8 @@ static int do_get(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *erro
                         "Phone", "s", phone ? phone : "", "Email", "s", email ? email : "",
                         "PasswordSet", "b", a.password_hash != NULL, "PasswordChangeRequired", "b",
                         a.must_change, "Locked", "b", a.locked, "LockReason", "s",
-                        a.lock_reason ? a.lock_reason : "", "Disabled", "b", a.disabled,
-                        "Failures", "u", a.failures);
+                        a.lock_reason ? a.lock_reason : "", "Disabled", "b", a.disabled, "Failures",
+                        "u", a.failures);
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "PasswordChangedUSec", "t",
                                           a.password_changed_usec, "CreatedUSec", "t",
@@ -648,8 +492,10 @@ static void on_set_hashed(HashJob *job, void *userdata)
         SetPassword *sp = userdata;
         int r = job->error;
         if (r >= 0) {
-                PasswordSave s = { .user = sp->user, .hash = job->new_hash,
-                                   .must_change = sp->must_change, .how = "reset",
+                PasswordSave s = { .user = sp->user,
+                                   .hash = job->new_hash,
+                                   .must_change = sp->must_change,
+                                   .how = "reset",
                                    .caller = sp->caller };
                 r = password_save(sp->d, &s, on_set_saved, sp);
         }
@@ -743,8 +589,7 @@ static const sd_bus_vtable accounts_vtable[] = {
                                 method_list, U),
         SD_BUS_METHOD_WITH_ARGS("SetPassword",
                                 SD_BUS_ARGS("s", user, "s", password, "b", must_change),
-                                SD_BUS_NO_RESULT, method_set_password,
-                                U | SD_BUS_VTABLE_SENSITIVE),
+                                SD_BUS_NO_RESULT, method_set_password, U | SD_BUS_VTABLE_SENSITIVE),
         SD_BUS_METHOD_WITH_ARGS("ExpirePassword", SD_BUS_ARGS("s", user), SD_BUS_NO_RESULT,
                                 method_expire, U),
         SD_BUS_METHOD_WITH_ARGS("LockAccount", SD_BUS_ARGS("s", user, "s", reason),

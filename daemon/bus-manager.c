@@ -32,9 +32,9 @@ static int method_get_account_status(sd_bus_message *m, void *userdata, sd_bus_e
         bool locked = a.locked || a.disabled;
         bool must_change = a.must_change;
         account_clear(&a);
-        return sd_bus_reply_method_return(m, "a{sv}", 3, "PasswordChangeRequired", "b",
-                                          must_change, "Locked", "b", locked,
-                                          "PasswordExpiresUSec", "t", (uint64_t)0);
+        return sd_bus_reply_method_return(m, "a{sv}", 3, "PasswordChangeRequired", "b", must_change,
+                                          "Locked", "b", locked, "PasswordExpiresUSec", "t",
+                                          (uint64_t)0);
 }
 
 static int method_get_password_policy(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -78,11 +78,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("GetAccountStatus", SD_BUS_ARGS("s", user),
                                 SD_BUS_RESULT("a{sv}", status), method_get_account_status,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GetPasswordPolicy", SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("a{sv}", policy), method_get_password_policy,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("GeneratePassword", SD_BUS_NO_ARGS,
-                                SD_BUS_RESULT("s", password), method_generate_password,
+        SD_BUS_METHOD_WITH_ARGS("GetPasswordPolicy", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", policy),
+                                method_get_password_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GeneratePassword", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", password),
+                                method_generate_password,
                                 SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
         SD_BUS_SIGNAL_WITH_ARGS("PasswordChanged", SD_BUS_ARGS("s", user, "s", how), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AccountLocked", SD_BUS_ARGS("s", user), 0),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "config.h"
 #include "conf.h"
+#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -100,8 +100,7 @@ static int set_hash_cost(Config *c, const char *v)
                 { "interactive", crypto_pwhash_OPSLIMIT_INTERACTIVE,
                   crypto_pwhash_MEMLIMIT_INTERACTIVE },
                 { "moderate", crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE },
-                { "sensitive", crypto_pwhash_OPSLIMIT_SENSITIVE,
-                  crypto_pwhash_MEMLIMIT_SENSITIVE },
+                { "sensitive", crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE },
         };
         for (size_t i = 0; i < ELEMENTSOF(costs); i++)
                 if (streq(v, costs[i].name)) {
@@ -188,8 +187,8 @@ static int handler(void *userdata, const char *section, const char *name, const 
                 }
                 return 1;
         }
-        fprintf(p->err, "%s:%u: warning: unknown key [%s] %s, ignored\n", p->path, p->line,
-                section, name);
+        fprintf(p->err, "%s:%u: warning: unknown key [%s] %s, ignored\n", p->path, p->line, section,
+                name);
         return 1;
 }
 

@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "attempt.h"
 #include "bus-names.h"
 #include "clock.h"
 #include "conversation.h"
-#include "attempt.h"
 #include "lockout.h"
 #include "macro.h"
 #include "messages.h"
@@ -33,8 +33,7 @@ int change_begin(Conversation *c, sd_bus_error *error)
                 return r;
 
         /* Unknown and someone else's look alike to anyone but root. */
-        if (c->owner != 0 &&
-            (r < 0 || unix_user_uid(c->user, &uid) < 0 || uid != c->owner))
+        if (c->owner != 0 && (r < 0 || unix_user_uid(c->user, &uid) < 0 || uid != c->owner))
                 return sd_bus_error_set(error, PG_ERROR_ACCESS_DENIED,
                                         "You may only change your own password.");
         if (r < 0)
@@ -49,9 +48,11 @@ static int ask_new(Conversation *c, sd_bus_message *m, const char *notice, unsig
         c->state = CHANGE_ASK_NEW;
         c->new_password = erase_and_free(c->new_password);
         return conversation_reply(c, m,
-                                  &(StepReply){ .kind = PG_STEP_SECRET, .id = "new-password",
+                                  &(StepReply){ .kind = PG_STEP_SECRET,
+                                                .id = "new-password",
                                                 .message = MSG_ASK_NEW_PASSWORD,
-                                                .notice = notice, .notice_arg = notice_arg });
+                                                .notice = notice,
+                                                .notice_arg = notice_arg });
 }
 
 static int refuse(Conversation *c, sd_bus_message *m, const char *notice, unsigned arg)
@@ -73,7 +74,8 @@ static void on_saved(Daemon *d, int r, void *userdata)
                 (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
         else if (m)
                 (void)conversation_reply(c, m,
-                                         &(StepReply){ .kind = PG_STEP_DONE, .id = "done",
+                                         &(StepReply){ .kind = PG_STEP_DONE,
+                                                       .id = "done",
                                                        .message = MSG_CHANGE_DONE,
                                                        .user = c->user });
         sd_bus_message_unref(m);
@@ -86,8 +88,11 @@ static void on_saved_hash(Conversation *c, sd_bus_message *m, HashJob *job)
                 (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
                 return;
         }
-        PasswordSave s = { .user = c->user, .hash = job->new_hash, .must_change = false,
-                           .how = c->admin_reset ? "reset" : "change", .caller = c->owner };
+        PasswordSave s = { .user = c->user,
+                           .hash = job->new_hash,
+                           .must_change = false,
+                           .how = c->admin_reset ? "reset" : "change",
+                           .caller = c->owner };
         conversation_park(c, m);
         if (password_save(c->d, &s, on_saved, c) < 0)
                 conversation_unpark_failed(c);
@@ -95,8 +100,8 @@ static void on_saved_hash(Conversation *c, sd_bus_message *m, HashJob *job)
 
 static int save(Conversation *c, sd_bus_message *m)
 {
-        HashJob *job = hash_job_new(c->new_password, c->d->config->opslimit,
-                                    c->d->config->memlimit);
+        HashJob *job =
+                hash_job_new(c->new_password, c->d->config->opslimit, c->d->config->memlimit);
         if (!job)
                 return -ENOMEM;
         job->hash_new = true;
@@ -129,8 +134,8 @@ static void on_old_verified(Conversation *c, sd_bus_message *m, HashJob *job)
                 return;
         }
         conversation_park(c, m);
-        if (attempt_record(c->d, c->user, job->match == 0, job->new_hash,
-                           c->owner, "password-change", on_old_recorded, c) < 0)
+        if (attempt_record(c->d, c->user, job->match == 0, job->new_hash, c->owner,
+                           "password-change", on_old_recorded, c) < 0)
                 conversation_unpark_failed(c);
 }
 
@@ -155,7 +160,8 @@ static void on_history_checked(Conversation *c, sd_bus_message *m, HashJob *job)
         }
         c->state = CHANGE_ASK_REPEAT;
         (void)conversation_reply(c, m,
-                                 &(StepReply){ .kind = PG_STEP_SECRET, .id = "repeat-password",
+                                 &(StepReply){ .kind = PG_STEP_SECRET,
+                                               .id = "repeat-password",
                                                .message = MSG_ASK_REPEAT });
 }
 
@@ -204,8 +210,8 @@ static int take_repeat(Conversation *c, sd_bus_message *m, const char *value)
                 return refuse(c, m, MSG_MISMATCH, 0);
         /* Hashes of equal length compare in constant time, whatever the lengths typed. */
         crypto_generichash(a, sizeof a, (const uint8_t *)normalized, strlen(normalized), NULL, 0);
-        crypto_generichash(b, sizeof b, (const uint8_t *)c->new_password,
-                           strlen(c->new_password), NULL, 0);
+        crypto_generichash(b, sizeof b, (const uint8_t *)c->new_password, strlen(c->new_password),
+                           NULL, 0);
         if (sodium_memcmp(a, b, sizeof a) != 0)
                 return refuse(c, m, MSG_MISMATCH, 0);
         return save(c, m);
@@ -218,7 +224,8 @@ static int show_generated(Conversation *c, sd_bus_message *m)
                 return r;
         c->state = CHANGE_SHOW_GENERATED;
         return conversation_reply(c, m,
-                                  &(StepReply){ .kind = PG_STEP_INFO, .id = "generated",
+                                  &(StepReply){ .kind = PG_STEP_INFO,
+                                                .id = "generated",
                                                 .message = MSG_GENERATED,
                                                 .arg = c->new_password,
                                                 .password = c->new_password });

@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "attempt.h"
 #include "bus-names.h"
 #include "clock.h"
 #include "conversation.h"
-#include "attempt.h"
 #include "lockout.h"
 #include "macro.h"
 #include "messages.h"
@@ -30,7 +30,8 @@ static int ask_password(Conversation *c, sd_bus_message *m)
 {
         c->state = LOGIN_ASK_PASSWORD;
         return conversation_reply(c, m,
-                                  &(StepReply){ .kind = PG_STEP_SECRET, .id = "password",
+                                  &(StepReply){ .kind = PG_STEP_SECRET,
+                                                .id = "password",
                                                 .message = MSG_ASK_PASSWORD });
 }
 
@@ -62,12 +63,14 @@ static void on_recorded(Daemon *d, const Attempt *o, int r, void *userdata)
         else if (!o->succeeded)
                 (void)fail_login(c, m);
         else
-                (void)conversation_reply(
-                        c, m,
-                        &(StepReply){ .kind = PG_STEP_DONE, .id = "done",
-                                      .message = o->change_required ? MSG_CHANGE_REQUIRED
-                                                                    : MSG_LOGGED_IN,
-                                      .user = c->user, .change_required = o->change_required });
+                (void)conversation_reply(c, m,
+                                         &(StepReply){ .kind = PG_STEP_DONE,
+                                                       .id = "done",
+                                                       .message = o->change_required
+                                                                          ? MSG_CHANGE_REQUIRED
+                                                                          : MSG_LOGGED_IN,
+                                                       .user = c->user,
+                                                       .change_required = o->change_required });
         sd_bus_message_unref(m);
         conversation_unref(c);
 }
@@ -110,7 +113,8 @@ int login_step(Conversation *c, sd_bus_message *m, const char *value)
                         return ask_password(c, m);
                 c->state = LOGIN_ASK_IDENTIFIER;
                 return conversation_reply(c, m,
-                                          &(StepReply){ .kind = PG_STEP_TEXT, .id = "identifier",
+                                          &(StepReply){ .kind = PG_STEP_TEXT,
+                                                        .id = "identifier",
                                                         .message = MSG_ASK_IDENTIFIER });
         case LOGIN_ASK_IDENTIFIER:
                 if (isempty(value) || strlen(value) > 256)

@@ -12,10 +12,10 @@
 #include "macro.h"
 #include "messages.h"
 
-#define MAX_CONVERSATIONS          1024
-#define MAX_CONVERSATIONS_PER_UID  16
-#define MAX_ANSWER_BYTES           4096
-#define MAX_LOGIN_BYTES            256
+#define MAX_CONVERSATIONS         1024
+#define MAX_CONVERSATIONS_PER_UID 16
+#define MAX_ANSWER_BYTES          4096
+#define MAX_LOGIN_BYTES           256
 
 Conversation *conversation_ref(Conversation *c)
 {
@@ -137,8 +137,10 @@ out:
 int conversation_fail(Conversation *c, sd_bus_message *m, const char *error, const char *message)
 {
         return conversation_reply(c, m,
-                                  &(StepReply){ .kind = PG_STEP_FAILED, .id = "failed",
-                                                .message = message, .error = error });
+                                  &(StepReply){ .kind = PG_STEP_FAILED,
+                                                .id = "failed",
+                                                .message = message,
+                                                .error = error });
 }
 
 void conversation_park(Conversation *c, sd_bus_message *m)
@@ -234,7 +236,7 @@ static int read_client(Conversation *c, sd_bus_message *m, sd_bus_error *error)
                         if (strlen(s) > 256)
                                 return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
                                                          "Client key %s is too long.", key);
-                        char **field = streq(key, "Service") ? &c->service
+                        char **field = streq(key, "Service")  ? &c->service
                                        : streq(key, "Locale") ? &c->locale
                                                               : NULL;
                         if (field && !(*field = strdup(s)))
@@ -416,9 +418,8 @@ static int method_cancel(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static int property_flow(sd_bus *bus, const char *path, const char *interface,
-                         const char *property, sd_bus_message *reply, void *userdata,
-                         sd_bus_error *error)
+static int property_flow(sd_bus *bus, const char *path, const char *interface, const char *property,
+                         sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
         Conversation *c = userdata;
         return sd_bus_message_append(reply, "s", c->flow);
@@ -433,8 +434,8 @@ static int property_expires(sd_bus *bus, const char *path, const char *interface
 }
 
 /* Only the uid that began a conversation can see it at all. */
-static int find_conversation(sd_bus *bus, const char *path, const char *interface,
-                             void *userdata, void **found, sd_bus_error *error)
+static int find_conversation(sd_bus *bus, const char *path, const char *interface, void *userdata,
+                             void **found, sd_bus_error *error)
 {
         Daemon *d = userdata;
         sd_bus_message *m = sd_bus_get_current_message(bus);

@@ -11,7 +11,7 @@ typedef struct StepReply {
         const char *id;
         const char *message; /* untranslated, from messages.h; formatted with arg when set */
         const char *arg;
-        const char *notice;  /* untranslated; formatted with notice_arg */
+        const char *notice; /* untranslated; formatted with notice_arg */
         unsigned notice_arg;
         const char *user;
         bool change_required;

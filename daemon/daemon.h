@@ -22,7 +22,8 @@ typedef struct Daemon {
         WorkQueue *hashers; /* Argon2id, one thread per core at most */
         WorkQueue *writer;  /* one thread: store writes and their fsync, in submission order */
         Policy *policy;
-        char *dummy_hash; /* verified against for unknown or blocked accounts: same cost, same time */
+        char *dummy_hash; /* verified against for unknown or blocked accounts: same cost, same time
+                           */
         Conversation *conversations;
         unsigned n_conversations;
 } Daemon;

@@ -15,19 +15,19 @@ typedef void (*hash_done_t)(HashJob *job, void *userdata);
 
 struct HashJob {
         /* in */
-        char *password;                 /* owned, wiped when the job is freed */
-        char *hashes[HISTORY_MAX + 1];  /* owned: verify against each, stop at the first match */
+        char *password;                /* owned, wiped when the job is freed */
+        char *hashes[HISTORY_MAX + 1]; /* owned: verify against each, stop at the first match */
         unsigned n_hashes;
-        bool hash_new;                  /* compute new_hash from password */
-        bool rehash;                    /* compute new_hash if hashes[0] matched at another cost */
+        bool hash_new; /* compute new_hash from password */
+        bool rehash;   /* compute new_hash if hashes[0] matched at another cost */
         unsigned long long opslimit;
         size_t memlimit;
         hash_done_t done;
         void *userdata;
         /* out */
-        int match;                      /* index of the matching hash, or -1 */
+        int match; /* index of the matching hash, or -1 */
         char *new_hash;
-        int error;                      /* -ECANCELED if it never ran (shutdown) */
+        int error; /* -ECANCELED if it never ran (shutdown) */
 };
 
 /* Takes ownership of job; done runs on the event loop, then the job is freed. */

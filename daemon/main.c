@@ -75,8 +75,7 @@ static int run(const char *config_path)
         if ((r = check_private(state_dir, "state directory")) < 0)
                 goto out;
         if ((r = pepper_load(d.config->pepper_path, &d.pepper)) < 0) {
-                fprintf(stderr, "passgated: pepper %s: %s%s\n", d.config->pepper_path,
-                        strerror(-r),
+                fprintf(stderr, "passgated: pepper %s: %s%s\n", d.config->pepper_path, strerror(-r),
                         r == -EPERM ? " (it must be readable by its owner only)" : "");
                 goto out;
         }
@@ -108,8 +107,7 @@ static int run(const char *config_path)
                 goto out;
 
         if ((r = sd_bus_open_system(&d.bus)) < 0) {
-                fprintf(stderr, "passgated: cannot connect to the system bus: %s\n",
-                        strerror(-r));
+                fprintf(stderr, "passgated: cannot connect to the system bus: %s\n", strerror(-r));
                 goto out;
         }
         if ((r = bus_manager_register(&d)) < 0 || (r = bus_accounts_register(&d)) < 0 ||

@@ -55,9 +55,14 @@ int password_save(Daemon *d, const PasswordSave *s, write_done_t done, void *use
         Save *sv = calloc(1, sizeof(Save));
         if (!sv)
                 return -ENOMEM;
-        *sv = (Save){ .user = strdup(s->user), .hash = strdup(s->hash),
-                      .must_change = s->must_change, .how = s->how, .caller = s->caller, .d = d,
-                      .done = done, .userdata = userdata };
+        *sv = (Save){ .user = strdup(s->user),
+                      .hash = strdup(s->hash),
+                      .must_change = s->must_change,
+                      .how = s->how,
+                      .caller = s->caller,
+                      .d = d,
+                      .done = done,
+                      .userdata = userdata };
         int r = sv->user && sv->hash ? daemon_write(d, save_txn, sv, saved) : -ENOMEM;
         if (r < 0) {
                 free(sv->user);

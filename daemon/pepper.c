@@ -66,8 +66,7 @@ int pepper_load(const char *path, Pepper *ret)
                 return r;
 
         crypto_kdf_derive_from_key(ret->index_key, sizeof ret->index_key, 1, "pgindex", key);
-        crypto_kdf_derive_from_key(ret->document_key, sizeof ret->document_key, 2, "pgdocmt",
-                                   key);
+        crypto_kdf_derive_from_key(ret->document_key, sizeof ret->document_key, 2, "pgdocmt", key);
         crypto_kdf_derive_from_key(ret->code_key, sizeof ret->code_key, 3, "pgcodes", key);
         crypto_kdf_derive_from_key(ret->record_key, sizeof ret->record_key, 4, "pgrecrd", key);
         sodium_memzero(key, sizeof key);

@@ -12,9 +12,9 @@
  * reveals no identifier, document number, code or contact.
  */
 typedef struct Pepper {
-        uint8_t index_key[crypto_generichash_KEYBYTES];    /* identifier lookups */
-        uint8_t document_key[crypto_generichash_KEYBYTES]; /* document numbers */
-        uint8_t code_key[crypto_generichash_KEYBYTES];     /* one-time codes */
+        uint8_t index_key[crypto_generichash_KEYBYTES];                  /* identifier lookups */
+        uint8_t document_key[crypto_generichash_KEYBYTES];               /* document numbers */
+        uint8_t code_key[crypto_generichash_KEYBYTES];                   /* one-time codes */
         uint8_t record_key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES]; /* contacts, names */
 } Pepper;
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistr.h>
 #include <uninorm.h>
+#include <unistr.h>
 #include <zxcvbn.h>
 
 #include "document.h"
@@ -15,7 +15,7 @@
 #include "messages.h"
 
 /* zxcvbn's "very unguessable" (score 4): at least 10^10 guesses. */
-#define MIN_ENTROPY_BITS 33.2
+#define MIN_ENTROPY_BITS  33.2
 #define MAX_CONTEXT_WORDS 32
 
 static int cmp_str(const void *a, const void *b)
@@ -201,8 +201,8 @@ static void strength_verdict(const char *password, char **words, PolicyVerdict *
         }
         ZxcvbnFreeInfo(info);
         v->message = user > 0 && user >= dict ? MSG_PW_CONTEXT
-                     : dict > 0              ? MSG_PW_COMMON
-                                             : MSG_PW_PREDICTABLE;
+                     : dict > 0               ? MSG_PW_COMMON
+                                              : MSG_PW_PREDICTABLE;
 }
 
 int policy_check(const Policy *p, const char *password, const Account *a, const Pepper *pepper,

@@ -10,21 +10,6 @@
 #define MAGIC "PGA"
 
 enum {
-        TAG_PASSWORD_HASH = 1,
-        TAG_HISTORY = 2,
-        TAG_FLAGS = 3,
-        TAG_LOCK_REASON = 4,
-        TAG_FAILURES = 5,
-        TAG_LAST_FAILURE = 6,
-        TAG_PASSWORD_CHANGED = 7,
-        TAG_CREATED = 8,
-        TAG_DOCUMENT = 9,
-        TAG_FULL_NAME = 20,
-        TAG_PHONE = 21,
-        TAG_EMAIL = 22,
-};
-
-enum {
         FLAG_MUST_CHANGE = 1 << 0,
         FLAG_LOCKED = 1 << 1,
         FLAG_DISABLED = 1 << 2,
@@ -231,8 +216,8 @@ static int decode_fields(const uint8_t *d, size_t size, Account *a)
                         break;
                 }
                 case TAG_DOCUMENT: {
-                        if (n < 1 + PEPPER_HASH_BYTES || n > 1 + PEPPER_HASH_BYTES + DOC_LAST_MAX - 1 ||
-                            v[0] >= _DOC_MAX)
+                        if (n < 1 + PEPPER_HASH_BYTES ||
+                            n > 1 + PEPPER_HASH_BYTES + DOC_LAST_MAX - 1 || v[0] >= _DOC_MAX)
                                 return -EBADMSG;
                         AccountDocument *doc = &a->documents[v[0]];
                         *doc = (AccountDocument){ .set = true };
@@ -293,8 +278,7 @@ int record_version(const uint8_t *data, size_t size)
         return data[3];
 }
 
-int record_decode(const char *user, const uint8_t *data, size_t size, const Pepper *p,
-                  Account *ret)
+int record_decode(const char *user, const uint8_t *data, size_t size, const Pepper *p, Account *ret)
 {
         Account a = {};
         int version = record_version(data, size);

@@ -15,6 +15,22 @@
  */
 #define RECORD_VERSION 2
 
+/* Field tags, the same in both versions. */
+enum {
+        TAG_PASSWORD_HASH = 1,
+        TAG_HISTORY = 2,
+        TAG_FLAGS = 3,
+        TAG_LOCK_REASON = 4,
+        TAG_FAILURES = 5,
+        TAG_LAST_FAILURE = 6,
+        TAG_PASSWORD_CHANGED = 7,
+        TAG_CREATED = 8,
+        TAG_DOCUMENT = 9,
+        TAG_FULL_NAME = 20,
+        TAG_PHONE = 21,
+        TAG_EMAIL = 22,
+};
+
 int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_size);
 /* user is the record's key: it is bound to the sealed part, so records cannot be swapped. */
 int record_decode(const char *user, const uint8_t *data, size_t size, const Pepper *p,

@@ -275,8 +275,7 @@ int store_audit_append(Store *s, MDB_txn *txn, uint64_t usec, const char *user, 
         return mdb_to_errno(mdb_put(txn, s->audit, &k, &v, MDB_APPEND));
 }
 
-int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn fn,
-                     void *userdata)
+int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn fn, void *userdata)
 {
         _cleanup_read_ StoreRead rd = {};
         MDB_cursor *c;

@@ -94,11 +94,11 @@ int module_authenticate(pam_handle_t *pamh, const ModuleOptions *options)
                 return module_unreachable(pamh, r);
 
         ctx = (AuthContext){
-            .pamh = pamh,
-            .options = options,
-            /* An empty password starts recovery: never send one the user did not type. */
-            .stored = isempty(stored) ? NULL : stored,
-            .pam_code = PAM_SUCCESS,
+                .pamh = pamh,
+                .options = options,
+                /* An empty password starts recovery: never send one the user did not type. */
+                .stored = isempty(stored) ? NULL : stored,
+                .pam_code = PAM_SUCCESS,
         };
         r = run_login(pamh, options, bus, user, &ctx, &result);
         if (r != PAM_SUCCESS)
@@ -108,7 +108,7 @@ int module_authenticate(pam_handle_t *pamh, const ModuleOptions *options)
             ctx.stored_used && options->try_first_pass && !options->use_first_pass) {
                 module_debug(pamh, options, "Stored password refused, asking the user");
                 conv_result_clear(&result);
-                ctx = (AuthContext){.pamh = pamh, .options = options, .pam_code = PAM_SUCCESS};
+                ctx = (AuthContext){ .pamh = pamh, .options = options, .pam_code = PAM_SUCCESS };
                 r = run_login(pamh, options, bus, user, &ctx, &result);
                 if (r != PAM_SUCCESS)
                         return r;

@@ -23,8 +23,8 @@ void module_options_parse(pam_handle_t *pamh, int flags, int argc, const char **
                           ModuleOptions *ret)
 {
         ModuleOptions o = {
-            .silent = flags & PAM_SILENT,
-            .timeout_usec = MODULE_TIMEOUT_DEFAULT_SEC * UINT64_C(1000000),
+                .silent = flags & PAM_SILENT,
+                .timeout_usec = MODULE_TIMEOUT_DEFAULT_SEC * UINT64_C(1000000),
         };
 
         /* A typo in the PAM stack must not lock everybody out: warn and go on. */

@@ -185,12 +185,12 @@ int module_password_update(pam_handle_t *pamh, int flags, const ModuleOptions *o
                 return module_unreachable(pamh, r);
 
         ctx = (PasswordContext){
-            .pamh = pamh,
-            .options = options,
-            /* An empty new password asks the daemon to generate one: only when typed. */
-            .stored_old = isempty(stored_old) ? NULL : stored_old,
-            .stored_new = isempty(stored_new) ? NULL : stored_new,
-            .pam_code = PAM_SUCCESS,
+                .pamh = pamh,
+                .options = options,
+                /* An empty new password asks the daemon to generate one: only when typed. */
+                .stored_old = isempty(stored_old) ? NULL : stored_old,
+                .stored_new = isempty(stored_new) ? NULL : stored_new,
+                .pam_code = PAM_SUCCESS,
         };
         module_client_info(pamh, want_admin_reset(pamh, flags, user), &client);
         module_debug(pamh, options, "Changing the password of \"%s\"%s", (const char *)user,

@@ -44,38 +44,38 @@ static const struct {
         {                                                                                          \
                 c, #c                                                                              \
         }
-    CODE(PAM_SUCCESS),
-    CODE(PAM_OPEN_ERR),
-    CODE(PAM_SYMBOL_ERR),
-    CODE(PAM_SERVICE_ERR),
-    CODE(PAM_SYSTEM_ERR),
-    CODE(PAM_BUF_ERR),
-    CODE(PAM_PERM_DENIED),
-    CODE(PAM_AUTH_ERR),
-    CODE(PAM_CRED_INSUFFICIENT),
-    CODE(PAM_AUTHINFO_UNAVAIL),
-    CODE(PAM_USER_UNKNOWN),
-    CODE(PAM_MAXTRIES),
-    CODE(PAM_NEW_AUTHTOK_REQD),
-    CODE(PAM_ACCT_EXPIRED),
-    CODE(PAM_SESSION_ERR),
-    CODE(PAM_CRED_UNAVAIL),
-    CODE(PAM_CRED_EXPIRED),
-    CODE(PAM_CRED_ERR),
-    CODE(PAM_NO_MODULE_DATA),
-    CODE(PAM_CONV_ERR),
-    CODE(PAM_AUTHTOK_ERR),
-    CODE(PAM_AUTHTOK_RECOVERY_ERR),
-    CODE(PAM_AUTHTOK_LOCK_BUSY),
-    CODE(PAM_AUTHTOK_DISABLE_AGING),
-    CODE(PAM_TRY_AGAIN),
-    CODE(PAM_IGNORE),
-    CODE(PAM_ABORT),
-    CODE(PAM_AUTHTOK_EXPIRED),
-    CODE(PAM_MODULE_UNKNOWN),
-    CODE(PAM_BAD_ITEM),
-    CODE(PAM_CONV_AGAIN),
-    CODE(PAM_INCOMPLETE),
+        CODE(PAM_SUCCESS),
+        CODE(PAM_OPEN_ERR),
+        CODE(PAM_SYMBOL_ERR),
+        CODE(PAM_SERVICE_ERR),
+        CODE(PAM_SYSTEM_ERR),
+        CODE(PAM_BUF_ERR),
+        CODE(PAM_PERM_DENIED),
+        CODE(PAM_AUTH_ERR),
+        CODE(PAM_CRED_INSUFFICIENT),
+        CODE(PAM_AUTHINFO_UNAVAIL),
+        CODE(PAM_USER_UNKNOWN),
+        CODE(PAM_MAXTRIES),
+        CODE(PAM_NEW_AUTHTOK_REQD),
+        CODE(PAM_ACCT_EXPIRED),
+        CODE(PAM_SESSION_ERR),
+        CODE(PAM_CRED_UNAVAIL),
+        CODE(PAM_CRED_EXPIRED),
+        CODE(PAM_CRED_ERR),
+        CODE(PAM_NO_MODULE_DATA),
+        CODE(PAM_CONV_ERR),
+        CODE(PAM_AUTHTOK_ERR),
+        CODE(PAM_AUTHTOK_RECOVERY_ERR),
+        CODE(PAM_AUTHTOK_LOCK_BUSY),
+        CODE(PAM_AUTHTOK_DISABLE_AGING),
+        CODE(PAM_TRY_AGAIN),
+        CODE(PAM_IGNORE),
+        CODE(PAM_ABORT),
+        CODE(PAM_AUTHTOK_EXPIRED),
+        CODE(PAM_MODULE_UNKNOWN),
+        CODE(PAM_BAD_ITEM),
+        CODE(PAM_CONV_AGAIN),
+        CODE(PAM_INCOMPLETE),
 #undef CODE
 };
 
@@ -105,7 +105,7 @@ static void on_signal(int sig)
 
 static void install_signal_handlers(void)
 {
-        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
 
         for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
                 signal(sigs[i], on_signal);
@@ -267,14 +267,14 @@ static void usage(FILE *f)
 int main(int argc, char *argv[])
 {
         static const struct option options[] = {
-            {"script", no_argument, NULL, 's'},
-            {"no-chauthtok", no_argument, NULL, 'n'},
-            {"password", no_argument, NULL, 'p'},
-            {"help", no_argument, NULL, 'h'},
-            {},
+                { "script", no_argument, NULL, 's' },
+                { "no-chauthtok", no_argument, NULL, 'n' },
+                { "password", no_argument, NULL, 'p' },
+                { "help", no_argument, NULL, 'h' },
+                {},
         };
         Driver driver = {};
-        struct pam_conv conv = {conversation, &driver};
+        struct pam_conv conv = { conversation, &driver };
         pam_handle_t *pamh = NULL;
         bool chauthtok = true, password_only = false, ok;
         const char *service, *user = NULL;

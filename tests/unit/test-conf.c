@@ -187,10 +187,11 @@ static void test_hash_cost(void **state)
                 unsigned long long ops;
                 size_t mem;
         } costs[] = {
-            {"min", crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN},
-            {"interactive", crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE},
-            {"moderate", crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE},
-            {"sensitive", crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE},
+                { "min", crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN },
+                { "interactive", crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                  crypto_pwhash_MEMLIMIT_INTERACTIVE },
+                { "moderate", crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE },
+                { "sensitive", crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE },
         };
         for (size_t i = 0; i < ELEMENTSOF(costs); i++) {
                 char text[100];
@@ -284,13 +285,13 @@ static void test_bad_values(void **state)
 static void test_bounds_accepted(void **state)
 {
         const char *ok[] = {
-            "[password]\nmin_length = 15\n",   "[password]\nmin_length = 64\n",
-            "[password]\nmax_length = 1024\n", "[password]\nhistory = 24\n",
-            "[lockout]\ndelay_after = 20\n",   "[lockout]\ndisable_after = 20\n",
-            "[lockout]\nfirst_delay = 600\n",  "[lockout]\nmax_delay = 60\n",
-            "[phone]\ncountry_code = 1\n",     "[phone]\ncountry_code = 999\n",
-            "[phone]\ntrunk_prefix = 0\n",     "[phone]\ntrunk_prefix = 810\n",
-            "[daemon]\nhash_workers = 64\n",   "[conversation]\nidle_timeout = 3600\n",
+                "[password]\nmin_length = 15\n",   "[password]\nmin_length = 64\n",
+                "[password]\nmax_length = 1024\n", "[password]\nhistory = 24\n",
+                "[lockout]\ndelay_after = 20\n",   "[lockout]\ndisable_after = 20\n",
+                "[lockout]\nfirst_delay = 600\n",  "[lockout]\nmax_delay = 60\n",
+                "[phone]\ncountry_code = 1\n",     "[phone]\ncountry_code = 999\n",
+                "[phone]\ntrunk_prefix = 0\n",     "[phone]\ntrunk_prefix = 810\n",
+                "[daemon]\nhash_workers = 64\n",   "[conversation]\nidle_timeout = 3600\n",
         };
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
                 Config *c;
@@ -470,17 +471,17 @@ static void test_unreadable(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_missing_file_defaults),
-            cmocka_unit_test(test_all_keys),
-            cmocka_unit_test(test_hash_cost),
-            cmocka_unit_test(test_bad_values),
-            cmocka_unit_test(test_bounds_accepted),
-            cmocka_unit_test(test_min_max_length),
-            cmocka_unit_test(test_unknown_key_warns),
-            cmocka_unit_test(test_syntax_error),
-            cmocka_unit_test(test_first_error_line_among_many),
-            cmocka_unit_test(test_long_line),
-            cmocka_unit_test(test_unreadable),
+                cmocka_unit_test(test_missing_file_defaults),
+                cmocka_unit_test(test_all_keys),
+                cmocka_unit_test(test_hash_cost),
+                cmocka_unit_test(test_bad_values),
+                cmocka_unit_test(test_bounds_accepted),
+                cmocka_unit_test(test_min_max_length),
+                cmocka_unit_test(test_unknown_key_warns),
+                cmocka_unit_test(test_syntax_error),
+                cmocka_unit_test(test_first_error_line_among_many),
+                cmocka_unit_test(test_long_line),
+                cmocka_unit_test(test_unreadable),
         };
 
         if (sodium_init() < 0)

@@ -148,10 +148,10 @@ static void test_document_normalize(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_doc_type_strings),   cmocka_unit_test(test_snils_valid),
-            cmocka_unit_test(test_snils_invalid),      cmocka_unit_test(test_passport),
-            cmocka_unit_test(test_inn_valid),          cmocka_unit_test(test_inn_invalid),
-            cmocka_unit_test(test_document_normalize),
+                cmocka_unit_test(test_doc_type_strings),   cmocka_unit_test(test_snils_valid),
+                cmocka_unit_test(test_snils_invalid),      cmocka_unit_test(test_passport),
+                cmocka_unit_test(test_inn_valid),          cmocka_unit_test(test_inn_invalid),
+                cmocka_unit_test(test_document_normalize),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

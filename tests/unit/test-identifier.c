@@ -9,7 +9,7 @@
 #include "identifier.h"
 #include "macro.h"
 
-static const PhoneRules ru = {.country_code = 7, .trunk_prefix = "8"};
+static const PhoneRules ru = { .country_code = 7, .trunk_prefix = "8" };
 
 static void assert_phone(const char *in, const PhoneRules *r, const char *want)
 {
@@ -53,12 +53,12 @@ static void test_phone_national(void **state)
         assert_phone(" 8 912 345 67 89 ", &ru, "+79123456789");
         assert_phone("8 800 555-35-35", &ru, "+78005553535");
 
-        assert_phone("020 7946 0958", &(PhoneRules){44, "0"}, "+442079460958");
-        assert_phone("1 (212) 555-0100", &(PhoneRules){1, "1"}, "+12125550100");
-        assert_phone("030 1234567", &(PhoneRules){49, "0"}, "+49301234567");
-        assert_phone("(30) 1234567", &(PhoneRules){49, ""}, "+49301234567");
-        assert_phone("30 1234567", &(PhoneRules){49, NULL}, "+49301234567");
-        assert_phone("0 1234", &(PhoneRules){380, "0"}, "+3801234");
+        assert_phone("020 7946 0958", &(PhoneRules){ 44, "0" }, "+442079460958");
+        assert_phone("1 (212) 555-0100", &(PhoneRules){ 1, "1" }, "+12125550100");
+        assert_phone("030 1234567", &(PhoneRules){ 49, "0" }, "+49301234567");
+        assert_phone("(30) 1234567", &(PhoneRules){ 49, "" }, "+49301234567");
+        assert_phone("30 1234567", &(PhoneRules){ 49, NULL }, "+49301234567");
+        assert_phone("0 1234", &(PhoneRules){ 380, "0" }, "+3801234");
 }
 
 static void test_phone_international(void **state)
@@ -103,7 +103,7 @@ static void test_phone_invalid(void **state)
         assert_not_phone("9123456789", &ru);
         assert_not_phone("7 912 345-67-89", &ru);
         assert_not_phone("8 912 345-67-89", NULL);
-        assert_not_phone("8 912 345-67-89", &(PhoneRules){0, "8"});
+        assert_not_phone("8 912 345-67-89", &(PhoneRules){ 0, "8" });
         /* One pair of parentheses around digits. */
         assert_not_phone("8 (912 345-67-89", &ru);
         assert_not_phone("8 912) 345-67-89", &ru);
@@ -113,21 +113,21 @@ static void test_phone_invalid(void **state)
         assert_not_phone("8 ( 912) 345-67-89", &ru);
         assert_not_phone("8 (912 ) 345-67-89", &ru);
         /* Other countries: national number 4 digits or more, 7 to 15 in all. */
-        assert_not_phone("0 123", &(PhoneRules){380, "0"});
-        assert_not_phone("0 1234", &(PhoneRules){44, "0"});
-        assert_not_phone("0 12345678901234", &(PhoneRules){44, "0"});
+        assert_not_phone("0 123", &(PhoneRules){ 380, "0" });
+        assert_not_phone("0 1234", &(PhoneRules){ 44, "0" });
+        assert_not_phone("0 12345678901234", &(PhoneRules){ 44, "0" });
 }
 
 static void test_phone_rules(void **state)
 {
         assert_true(phone_rules_valid(&ru));
-        assert_true(phone_rules_valid(&(PhoneRules){49, NULL}));
-        assert_true(phone_rules_valid(&(PhoneRules){999, "06"}));
+        assert_true(phone_rules_valid(&(PhoneRules){ 49, NULL }));
+        assert_true(phone_rules_valid(&(PhoneRules){ 999, "06" }));
         assert_false(phone_rules_valid(NULL));
-        assert_false(phone_rules_valid(&(PhoneRules){0, "8"}));
-        assert_false(phone_rules_valid(&(PhoneRules){1000, "8"}));
-        assert_false(phone_rules_valid(&(PhoneRules){7, "x"}));
-        assert_false(phone_rules_valid(&(PhoneRules){7, "8888"}));
+        assert_false(phone_rules_valid(&(PhoneRules){ 0, "8" }));
+        assert_false(phone_rules_valid(&(PhoneRules){ 1000, "8" }));
+        assert_false(phone_rules_valid(&(PhoneRules){ 7, "x" }));
+        assert_false(phone_rules_valid(&(PhoneRules){ 7, "8888" }));
 }
 
 static void test_email(void **state)
@@ -286,11 +286,11 @@ static void test_candidates(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_phone_national), cmocka_unit_test(test_phone_international),
-            cmocka_unit_test(test_phone_invalid),  cmocka_unit_test(test_phone_rules),
-            cmocka_unit_test(test_email),          cmocka_unit_test(test_email_lengths),
-            cmocka_unit_test(test_unix_name),      cmocka_unit_test(test_kind_strings),
-            cmocka_unit_test(test_candidates),
+                cmocka_unit_test(test_phone_national), cmocka_unit_test(test_phone_international),
+                cmocka_unit_test(test_phone_invalid),  cmocka_unit_test(test_phone_rules),
+                cmocka_unit_test(test_email),          cmocka_unit_test(test_email_lengths),
+                cmocka_unit_test(test_unix_name),      cmocka_unit_test(test_kind_strings),
+                cmocka_unit_test(test_candidates),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

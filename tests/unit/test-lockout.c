@@ -34,7 +34,7 @@ static int teardown(void **state)
 
 static void account(Account *a)
 {
-        *a = (Account){.user = strdup("ivanov"), .password_hash = strdup("$argon2id$x")};
+        *a = (Account){ .user = strdup("ivanov"), .password_hash = strdup("$argon2id$x") };
 }
 
 /* n failures, one second apart, the last one at the returned time. */
@@ -80,8 +80,8 @@ static void test_delays(void **state)
                 unsigned failures;
                 uint64_t delay;
         } want[] = {
-            {5, 60 * SEC},  {6, 120 * SEC},  {7, 240 * SEC},  {8, 480 * SEC},
-            {9, 15 * MIN_}, {10, 15 * MIN_}, {50, 15 * MIN_}, {99, 15 * MIN_},
+                { 5, 60 * SEC },  { 6, 120 * SEC },  { 7, 240 * SEC },  { 8, 480 * SEC },
+                { 9, 15 * MIN_ }, { 10, 15 * MIN_ }, { 50, 15 * MIN_ }, { 99, 15 * MIN_ },
         };
 
         for (size_t i = 0; i < ELEMENTSOF(want); i++) {
@@ -220,10 +220,10 @@ static void test_configured(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_defaults),     cmocka_unit_test(test_no_delay_under_five),
-            cmocka_unit_test(test_delays),       cmocka_unit_test(test_cap_with_huge_counts),
-            cmocka_unit_test(test_disable),      cmocka_unit_test(test_success_resets),
-            cmocka_unit_test(test_other_blocks), cmocka_unit_test(test_configured),
+                cmocka_unit_test(test_defaults),     cmocka_unit_test(test_no_delay_under_five),
+                cmocka_unit_test(test_delays),       cmocka_unit_test(test_cap_with_huge_counts),
+                cmocka_unit_test(test_disable),      cmocka_unit_test(test_success_resets),
+                cmocka_unit_test(test_other_blocks), cmocka_unit_test(test_configured),
         };
 
         if (sodium_init() < 0)

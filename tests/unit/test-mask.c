@@ -123,9 +123,9 @@ static void random_digits(char *out, size_t n)
 static void test_masks_hide_digits(void **state)
 {
         static const size_t lengths[_DOC_MAX][2] = {
-            [DOC_PASSPORT] = {10, 10},
-            [DOC_SNILS] = {11, 11},
-            [DOC_INN] = {10, 12},
+                [DOC_PASSPORT] = { 10, 10 },
+                [DOC_SNILS] = { 11, 11 },
+                [DOC_INN] = { 10, 12 },
         };
         char number[17], shown[17], want[17];
 
@@ -165,10 +165,10 @@ static void test_masks_hide_digits(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_phone),
-            cmocka_unit_test(test_email),
-            cmocka_unit_test(test_documents),
-            cmocka_unit_test(test_masks_hide_digits),
+                cmocka_unit_test(test_phone),
+                cmocka_unit_test(test_email),
+                cmocka_unit_test(test_documents),
+                cmocka_unit_test(test_masks_hide_digits),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

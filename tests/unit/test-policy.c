@@ -66,7 +66,7 @@ static int teardown(void **state)
 
 static PolicyVerdict check_with(const Policy *p, const char *password, const Account *a)
 {
-        PolicyVerdict v = {"unset", 12345};
+        PolicyVerdict v = { "unset", 12345 };
         int r = policy_check(p, password, a, &pepper, &v);
         if (r == 0)
                 assert_null(v.message);
@@ -232,10 +232,10 @@ static void test_strong(void **state)
 static void account_with_details(Account *a)
 {
         *a = (Account){
-            .user = strdup("zhvyrblik"),
-            .full_name = strdup("Svetlana Kuznetsova"),
-            .phone = strdup("+79817354206"),
-            .email = strdup("lana.k@example.org"),
+                .user = strdup("zhvyrblik"),
+                .full_name = strdup("Svetlana Kuznetsova"),
+                .phone = strdup("+79817354206"),
+                .email = strdup("lana.k@example.org"),
         };
 }
 
@@ -268,7 +268,7 @@ static void set_document(Account *a, DocType t, const char *kind, const char *nu
 
 static void test_document_numbers(void **state)
 {
-        Account a = {.user = strdup("petrov")};
+        Account a = { .user = strdup("petrov") };
         Policy *short_policy = NULL;
 
         set_document(&a, DOC_SNILS, "snils", "11223344595", "95");
@@ -362,11 +362,11 @@ static void test_generate(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_defaults),    cmocka_unit_test(test_length_in_code_points),
-            cmocka_unit_test(test_normalize),   cmocka_unit_test(test_invalid_characters),
-            cmocka_unit_test(test_weak),        cmocka_unit_test(test_strong),
-            cmocka_unit_test(test_own_context), cmocka_unit_test(test_document_numbers),
-            cmocka_unit_test(test_blocklist),   cmocka_unit_test(test_generate),
+                cmocka_unit_test(test_defaults),    cmocka_unit_test(test_length_in_code_points),
+                cmocka_unit_test(test_normalize),   cmocka_unit_test(test_invalid_characters),
+                cmocka_unit_test(test_weak),        cmocka_unit_test(test_strong),
+                cmocka_unit_test(test_own_context), cmocka_unit_test(test_document_numbers),
+                cmocka_unit_test(test_blocklist),   cmocka_unit_test(test_generate),
         };
 
         if (sodium_init() < 0)

@@ -26,20 +26,6 @@
 #define SNILS     "11223344595"
 #define HASH      "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo"
 
-enum {
-        TAG_PASSWORD_HASH = 1,
-        TAG_HISTORY = 2,
-        TAG_FLAGS = 3,
-        TAG_LOCK_REASON = 4,
-        TAG_FAILURES = 5,
-        TAG_LAST_FAILURE = 6,
-        TAG_PASSWORD_CHANGED = 7,
-        TAG_CREATED = 8,
-        TAG_FULL_NAME = 20,
-        TAG_PHONE = 21,
-        TAG_EMAIL = 22,
-};
-
 static char tmpdir[] = "/tmp/pg-test-record-XXXXXX";
 static Pepper pepper, other_pepper;
 
@@ -81,20 +67,20 @@ static int teardown(void **state)
 static void full_account(Account *a)
 {
         *a = (Account){
-            .user = strdup(USER),
-            .full_name = strdup(FULL_NAME),
-            .phone = strdup(PHONE),
-            .email = strdup(EMAIL),
-            .password_hash = strdup(HASH),
-            .n_history = 3,
-            .must_change = true,
-            .locked = true,
-            .disabled = false,
-            .lock_reason = strdup("lost device"),
-            .failures = 7,
-            .last_failure_usec = 0x0102030405060708ULL,
-            .password_changed_usec = 1700000000123456ULL,
-            .created_usec = 1600000000654321ULL,
+                .user = strdup(USER),
+                .full_name = strdup(FULL_NAME),
+                .phone = strdup(PHONE),
+                .email = strdup(EMAIL),
+                .password_hash = strdup(HASH),
+                .n_history = 3,
+                .must_change = true,
+                .locked = true,
+                .disabled = false,
+                .lock_reason = strdup("lost device"),
+                .failures = 7,
+                .last_failure_usec = 0x0102030405060708ULL,
+                .password_changed_usec = 1700000000123456ULL,
+                .created_usec = 1600000000654321ULL,
         };
         for (unsigned i = 0; i < a->n_history; i++) {
                 char h[64];
@@ -158,7 +144,7 @@ static void b_raw(Bytes *b, const void *v, size_t n)
 
 static void b_tlv(Bytes *b, uint8_t tag, const void *v, size_t n)
 {
-        uint8_t h[3] = {tag, (uint8_t)(n >> 8), (uint8_t)n};
+        uint8_t h[3] = { tag, (uint8_t)(n >> 8), (uint8_t)n };
         b_raw(b, h, 3);
         b_raw(b, v, n);
 }
@@ -218,7 +204,7 @@ static void test_round_trip(void **state)
         account_clear(&a);
         free(d);
 
-        a = (Account){.user = strdup("bare")};
+        a = (Account){ .user = strdup("bare") };
         assert_int_equal(record_encode(&a, &pepper, &d, &n), 0);
         assert_int_equal(decode_copy("bare", d, n, &pepper, &b), 0);
         assert_account_equal(&a, &b);
@@ -231,7 +217,7 @@ static void test_round_trip(void **state)
 
 static void test_full_history_round_trip(void **state)
 {
-        Account a = {.user = strdup(USER)}, b = {};
+        Account a = { .user = strdup(USER) }, b = {};
         uint8_t *d = NULL;
         size_t n = 0;
 
@@ -504,16 +490,16 @@ static void test_malformed_fields(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_round_trip),
-            cmocka_unit_test(test_full_history_round_trip),
-            cmocka_unit_test(test_contacts_not_in_plain_text),
-            cmocka_unit_test(test_bound_to_user_and_pepper),
-            cmocka_unit_test(test_tampered_sealed_part),
-            cmocka_unit_test(test_truncated),
-            cmocka_unit_test(test_versions),
-            cmocka_unit_test(test_version_1),
-            cmocka_unit_test(test_plain_contacts_refused_in_version_2),
-            cmocka_unit_test(test_malformed_fields),
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_full_history_round_trip),
+                cmocka_unit_test(test_contacts_not_in_plain_text),
+                cmocka_unit_test(test_bound_to_user_and_pepper),
+                cmocka_unit_test(test_tampered_sealed_part),
+                cmocka_unit_test(test_truncated),
+                cmocka_unit_test(test_versions),
+                cmocka_unit_test(test_version_1),
+                cmocka_unit_test(test_plain_contacts_refused_in_version_2),
+                cmocka_unit_test(test_malformed_fields),
         };
 
         if (sodium_init() < 0)

@@ -68,13 +68,13 @@ static void new_dir(char *buf, size_t size)
 static void make_account(Account *a, const char *user)
 {
         *a = (Account){
-            .user = strdup(user),
-            .full_name = strdup(FULL_NAME),
-            .phone = strdup(PHONE),
-            .email = strdup(EMAIL),
-            .password_hash = strdup(HASH),
-            .failures = 2,
-            .created_usec = 1600000000000000ULL,
+                .user = strdup(user),
+                .full_name = strdup(FULL_NAME),
+                .phone = strdup(PHONE),
+                .email = strdup(EMAIL),
+                .password_hash = strdup(HASH),
+                .failures = 2,
+                .created_usec = 1600000000000000ULL,
         };
 }
 
@@ -218,17 +218,17 @@ static void test_index(void **state)
         assert_int_equal(index_lookup(s, key, &owner), -ENOENT);
         assert_null(owner);
 
-        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){key, "alice"}), 0);
+        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){ key, "alice" }), 0);
         /* The same identifier cannot be taken by another account... */
-        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){key, "bob"}), -EEXIST);
+        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){ key, "bob" }), -EEXIST);
         assert_int_equal(index_lookup(s, key, &owner), 0);
         assert_string_equal(owner, "alice");
         owner = erase_and_free(owner);
         /* ...nor by a name that merely starts like the owner's. */
-        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){key, "alice2"}), -EEXIST);
+        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){ key, "alice2" }), -EEXIST);
         /* The owner may put it again. */
-        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){key, "alice"}), 0);
-        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){key2, "bob"}), 0);
+        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){ key, "alice" }), 0);
+        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){ key2, "bob" }), 0);
         s = store_close(s);
 
         assert_int_equal(store_open(dir, &pepper, &s), 0);
@@ -243,7 +243,7 @@ static void test_index(void **state)
         assert_int_equal(store_write(s, index_delete_fn, key), 0);
         assert_int_equal(store_write(s, index_delete_fn, key), 0);
         assert_int_equal(index_lookup(s, key, &owner), -ENOENT);
-        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){key, "bob"}), 0);
+        assert_int_equal(store_write(s, index_put_fn, &(IndexPut){ key, "bob" }), 0);
         assert_int_equal(index_lookup(s, key, &owner), 0);
         assert_string_equal(owner, "bob");
         free(owner);
@@ -255,8 +255,8 @@ static void test_list_accounts(void **state)
         char dir[256];
         Store *s;
         char **l = NULL;
-        const char *names[] = {"zoe", "alice", "mallory", "bob"};
-        const char *sorted[] = {"alice", "bob", "mallory", "zoe"};
+        const char *names[] = { "zoe", "alice", "mallory", "bob" };
+        const char *sorted[] = { "alice", "bob", "mallory", "zoe" };
 
         new_dir(dir, sizeof dir);
         assert_int_equal(store_open(dir, &pepper, &s), 0);
@@ -310,9 +310,9 @@ static const struct {
         uint64_t usec;
         const char *user, *event, *detail;
 } audit_in[] = {
-    {100, "alice", "login", "sshd"},      {200, "bob", "password-changed", ""},
-    {200, "alice", "locked", "too many"}, {300, "carol", "recovery", "sms"},
-    {50, "dave", "created", "by root"},
+        { 100, "alice", "login", "sshd" },      { 200, "bob", "password-changed", "" },
+        { 200, "alice", "locked", "too many" }, { 300, "carol", "recovery", "sms" },
+        { 50, "dave", "created", "by root" },
 };
 
 static int audit_fn(Store *s, MDB_txn *txn, void *userdata)
@@ -330,7 +330,7 @@ static void test_audit(void **state)
         Store *s;
         AuditList l = {};
         /* Equal or earlier times are bumped to stay unique and in order of appending. */
-        const uint64_t want[] = {100, 200, 201, 300, 301};
+        const uint64_t want[] = { 100, 200, 201, 300, 301 };
 
         new_dir(dir, sizeof dir);
         assert_int_equal(store_open(dir, &pepper, &s), 0);
@@ -406,7 +406,7 @@ static void big_account(Account *a, unsigned i)
 {
         char user[32];
         snprintf(user, sizeof user, "user%05u", i);
-        *a = (Account){.user = strdup(user), .full_name = big_name(i)};
+        *a = (Account){ .user = strdup(user), .full_name = big_name(i) };
         for (unsigned h = 0; h < HISTORY_MAX; h++) {
                 char buf[128];
                 snprintf(buf, sizeof buf, "$argon2id$v=19$m=65536,t=2,p=1$%05u%02u$%080u", i, h, h);
@@ -444,7 +444,7 @@ static void test_map_growth(void **state)
         new_dir(dir, sizeof dir);
         assert_int_equal(store_open(dir, &pepper, &s), 0);
         for (unsigned from = 0; from < N_BIG; from += BIG_BATCH) {
-                Batch b = {from, MIN(from + BIG_BATCH, N_BIG), 0};
+                Batch b = { from, MIN(from + BIG_BATCH, N_BIG), 0 };
                 assert_int_equal(store_write(s, batch_fn, &b), 0);
                 if (b.runs > 1)
                         retried++;
@@ -469,7 +469,7 @@ static void test_map_growth(void **state)
                 account_clear(&got);
         }
         /* Still writable after reopening a grown store. */
-        Batch b = {N_BIG, N_BIG + 200, 0};
+        Batch b = { N_BIG, N_BIG + 200, 0 };
         assert_int_equal(store_write(s, batch_fn, &b), 0);
         Account got = {};
         assert_int_equal(get_account(s, "user03199", &got), 0);
@@ -498,20 +498,20 @@ static void raw_open(Raw *r, const char *dir, bool create)
 
 static void raw_put(Raw *r, MDB_dbi dbi, const char *key, const void *v, size_t n)
 {
-        MDB_val k = {strlen(key), (void *)key}, val = {n, (void *)v};
+        MDB_val k = { strlen(key), (void *)key }, val = { n, (void *)v };
         assert_int_equal(mdb_put(r->txn, dbi, &k, &val, 0), 0);
 }
 
 static void raw_put_schema(Raw *r, unsigned version)
 {
-        uint8_t b[4] = {(uint8_t)(version >> 24), (uint8_t)(version >> 16), (uint8_t)(version >> 8),
-                        (uint8_t)version};
+        uint8_t b[4] = { (uint8_t)(version >> 24), (uint8_t)(version >> 16),
+                         (uint8_t)(version >> 8), (uint8_t)version };
         raw_put(r, r->meta, "schema", b, 4);
 }
 
 static int raw_get(Raw *r, MDB_dbi dbi, const char *key, MDB_val *v)
 {
-        MDB_val k = {strlen(key), (void *)key};
+        MDB_val k = { strlen(key), (void *)key };
         return mdb_get(r->txn, dbi, &k, v);
 }
 
@@ -701,16 +701,16 @@ static void test_accounts_without_schema_refused(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_open_creates_schema),
-            cmocka_unit_test(test_account_durability),
-            cmocka_unit_test(test_index),
-            cmocka_unit_test(test_list_accounts),
-            cmocka_unit_test(test_audit),
-            cmocka_unit_test(test_map_growth),
-            cmocka_unit_test(test_migration_1_to_2),
-            cmocka_unit_test(test_failed_migration_changes_nothing),
-            cmocka_unit_test(test_future_schema_refused),
-            cmocka_unit_test(test_accounts_without_schema_refused),
+                cmocka_unit_test(test_open_creates_schema),
+                cmocka_unit_test(test_account_durability),
+                cmocka_unit_test(test_index),
+                cmocka_unit_test(test_list_accounts),
+                cmocka_unit_test(test_audit),
+                cmocka_unit_test(test_map_growth),
+                cmocka_unit_test(test_migration_1_to_2),
+                cmocka_unit_test(test_failed_migration_changes_nothing),
+                cmocka_unit_test(test_future_schema_refused),
+                cmocka_unit_test(test_accounts_without_schema_refused),
         };
 
         if (sodium_init() < 0)
