@@ -389,13 +389,19 @@ static int result_from_step(const Step *s, ConvResult *ret)
         return 0;
 }
 
-/* A passgate error reply ends the flow like a "failed" step; other errors mean no service. */
+bool conv_error_is_answer(const sd_bus_error *error)
+{
+        return sd_bus_error_is_set(error) &&
+               (strncmp(error->name, PG_ERROR_PREFIX, strlen(PG_ERROR_PREFIX)) == 0 ||
+                sd_bus_error_has_names(error, PG_ERROR_ACCESS_DENIED, PG_ERROR_INVALID_ARGS));
+}
+
+/* A refusal ends the flow like a "failed" step; other errors mean no service. */
 static int result_from_error(const sd_bus_error *error, int r, ConvResult *ret)
 {
         ConvResult res = {};
 
-        if (!sd_bus_error_is_set(error) ||
-            strncmp(error->name, PG_ERROR_PREFIX, strlen(PG_ERROR_PREFIX)) != 0)
+        if (!conv_error_is_answer(error))
                 return r;
 
         res.error = strdup(error->name);

@@ -65,6 +65,9 @@ void conv_result_clear(ConvResult *r);
 int conv_bus_open(uint64_t timeout_usec, sd_bus **ret);
 
 /* Calls a method on the passgate main object, with a timeout. */
+/* Whether an error reply is the daemon's (or the bus policy's) answer, not a missing service. */
+bool conv_error_is_answer(const sd_bus_error *error);
+
 int conv_call_method(sd_bus *bus, const char *interface, const char *member, uint64_t timeout_usec,
                      sd_bus_error *error, sd_bus_message **ret_reply, const char *types, ...);
 

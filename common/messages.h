@@ -28,6 +28,7 @@
 #define MSG_INTERNAL         N_("The service cannot complete this request now. Try again later.")
 
 /* Daemon: reasons a new password is refused. */
+/* TRANSLATORS: %u here and in the next text is any limit an admin sets: word it without plurals. */
 #define MSG_PW_TOO_SHORT N_("The password is too short: use at least %u characters.")
 #define MSG_PW_TOO_LONG  N_("The password is too long: use at most %u characters.")
 #define MSG_PW_NOT_UTF8  N_("The password contains invalid characters.")
@@ -40,11 +41,13 @@
         N_("The password is too predictable: avoid repeats, sequences and keyboard patterns.")
 #define MSG_PW_REUSED N_("The password was used recently: choose one you have not used before.")
 #define MSG_PW_SAME   N_("The new password is the same as the current one.")
+/* TRANSLATORS: the two %u are the minimum and maximum length, any numbers: no plural form. */
 #define MSG_POLICY_DESCRIPTION                                                                     \
         N_("Use %u to %u characters. A long phrase of unrelated words is easy to remember and "    \
            "hard to guess. Common passwords and your own details are refused.")
 
 /* PAM module. */
+/* TRANSLATORS: one line of a list to choose from: %u is the number to type, %s the choice. */
 #define MSG_PAM_CHOICE_ITEM        N_("%u) %s")
 #define MSG_PAM_GENERATED_PASSWORD N_("Your new password is: %s")
 #define MSG_PAM_ACCOUNT_LOCKED     N_("Your account is locked. Contact the administrator or support.")
@@ -86,6 +89,7 @@
 #define MSG_CTL_COL_USER         N_("USER")
 #define MSG_CTL_COL_EVENT        N_("EVENT")
 #define MSG_CTL_COL_DETAIL       N_("DETAIL")
+/* TRANSLATORS: keep commands, options, USER, TEXT... and exit numbers as they are; 80 columns. */
 #define MSG_CTL_HELP                                                                               \
         N_("passgatectl [OPTIONS...] COMMAND ...\n"                                                \
            "\n"                                                                                    \
@@ -106,6 +110,8 @@
            "  audit                     Show the audit log, oldest entry first\n"                  \
            "  policy                    Show the rules a new password must pass\n"                 \
            "  generate                  Print a strong password that passes them\n"                \
+           "  doctor                    Check passgated, the files it needs and the PAM stacks\n"  \
+           "                            that use pam_passgate.so; say how to fix what is wrong\n"  \
            "\n"                                                                                    \
            "Options:\n"                                                                            \
            "  -h --help                 Show this help\n"                                          \
@@ -132,6 +138,9 @@
            "user lock:\n"                                                                          \
            "     --reason=TEXT          Why the account is locked\n"                               \
            "\n"                                                                                    \
+           "doctor:\n"                                                                             \
+           "     --root=DIR             Check the files under DIR instead of /\n"                  \
+           "\n"                                                                                    \
            "audit:\n"                                                                              \
            "     --since=SECONDS        Only entries of the last SECONDS seconds\n"                \
            "     --since-usec=USEC      Only entries from this time on (µs since the epoch)\n"    \
@@ -142,7 +151,7 @@
            "\n"                                                                                    \
            "Exit status:\n"                                                                        \
            "  0  success\n"                                                                        \
-           "  1  other failure\n"                                                                  \
+           "  1  other failure; doctor: it found a problem\n"                                      \
            "  2  usage error\n"                                                                    \
            "  3  access denied\n"                                                                  \
            "  4  no such account or unix user\n"                                                   \
@@ -150,3 +159,134 @@
            "  6  passgated refused an input (invalid value, password rejected,\n"                  \
            "     identifier in use, account exists)\n"                                             \
            "  7  authentication failed\n")
+
+/*
+ * passgatectl doctor. A finding is one line: what was checked and what is wrong, then on the next
+ * line how to fix it. Commands in fixes (chmod, systemctl...) stay untranslated, in the code.
+ */
+/* TRANSLATORS: the status column of a finding, at most 8 characters. */
+#define MSG_DOC_OK      N_("ok")
+#define MSG_DOC_NOTE    N_("note")
+#define MSG_DOC_PROBLEM N_("PROBLEM")
+/* TRANSLATORS: starts the line that says how to fix the finding above it. */
+#define MSG_DOC_FIX         N_("fix:")
+#define MSG_DOC_NO_PROBLEMS N_("No problems found.")
+/* TRANSLATORS: %u is any number: word it without plurals. */
+#define MSG_DOC_PROBLEMS        N_("Problems found: %u.\n")
+#define MSG_DOC_BAD_ROOT        N_("--root %s: not a directory")
+#define MSG_DOC_CANNOT_READ     N_("cannot read %s: %s")
+#define MSG_DOC_NOT_DIR         N_("%s is not a directory")
+#define MSG_DOC_FIX_RUN_AS_ROOT N_("run passgatectl doctor as root to check this too")
+#define MSG_DOC_FIX_JOURNAL     N_("see why in: journalctl -u passgated.service")
+#define MSG_DOC_FIX_INSTALL     N_("install passgate (README.md, \"Installing on a real host\")")
+
+/* passgatectl doctor: the daemon. */
+#define MSG_DOC_NO_BUS      N_("cannot connect to the system bus: %s")
+#define MSG_DOC_FIX_NO_BUS  N_("start the system bus: systemctl start dbus.service")
+#define MSG_DOC_DAEMON_DOWN N_("passgated does not answer on the system bus: %s")
+#define MSG_DOC_FIX_DAEMON                                                                         \
+        N_("systemctl start passgated.service, then see why it stopped in: journalctl -u "         \
+           "passgated.service")
+#define MSG_DOC_DAEMON_OK                                                                          \
+        N_("passgated answers: it opened the store and migrated its schema before taking its "     \
+           "bus name")
+/* TRANSLATORS: the two %u are the minimum and maximum length of a password: no plurals. */
+#define MSG_DOC_POLICY_OK     N_("password policy: %u to %u characters")
+#define MSG_DOC_POLICY_FAILED N_("passgated does not give its password policy: %s")
+/* TRANSLATORS: %zu is any number of accounts: word it without plurals. */
+#define MSG_DOC_STORE_OK     N_("the store answers: accounts: %zu")
+#define MSG_DOC_STORE_FAILED N_("the store does not answer: %s")
+#define MSG_DOC_STORE_NOT_ASKED                                                                    \
+        N_("the store was not read: listing accounts needs root or the right to manage them")
+#define MSG_DOC_NO_BUS_POLICY                                                                      \
+        N_("the D-Bus policy %s is missing: passgated cannot take its name on the system bus")
+
+/* passgatectl doctor: files. */
+#define MSG_DOC_NO_USER       N_("%s has no passgate user, which passgated.service runs as")
+#define MSG_DOC_CONF_OK       N_("configuration %s")
+#define MSG_DOC_CONF_MISSING  N_("%s does not exist: passgated runs with the defaults")
+#define MSG_DOC_CONF_SYNTAX   N_("%s:%d: passgated cannot read this line and will not start")
+#define MSG_DOC_FIX_CONF      N_("correct it as passgate.conf(5) describes")
+#define MSG_DOC_STATE_OK      N_("state directory %s: only passgate may enter it")
+#define MSG_DOC_STATE_MISSING N_("state directory %s: %s")
+#define MSG_DOC_FIX_STATE_MISSING                                                                  \
+        N_("systemctl start passgated.service creates it (StateDirectory=passgate)")
+#define MSG_DOC_STATE_OPEN                                                                         \
+        N_("state directory %s is open to group or others (mode %04o): passgated will not start")
+#define MSG_DOC_STATE_OWNER     N_("state directory %s belongs to uid %u, not to passgate")
+#define MSG_DOC_STATE_FILE_OPEN N_("%s, in the store, is open to group or others (mode %04o)")
+#define MSG_DOC_PEPPER_OK       N_("pepper %s: 32 bytes, only its owner may read it")
+#define MSG_DOC_PEPPER_MISSING  N_("the pepper %s: %s: passgated.service cannot start without it")
+#define MSG_DOC_PEPPER_NOT_FILE N_("the pepper %s is not a regular file")
+#define MSG_DOC_PEPPER_OPEN                                                                        \
+        N_("the pepper %s is open to group or others (mode %04o): passgated will not start")
+#define MSG_DOC_PEPPER_OWNER N_("the pepper %s belongs to uid %u: only root or passgate may own it")
+#define MSG_DOC_PEPPER_SIZE  N_("the pepper %s has %lld bytes, not %d: passgated will not start")
+#define MSG_DOC_FIX_PEPPER_RESTORE                                                                 \
+        N_("restore %s from its backup: a new pepper cannot read the accounts in the store")
+
+/* passgatectl doctor: delivery. The first %s names the key: "[delivery] sms" or "email". */
+#define MSG_DOC_SPOOL_OK           N_("%s: spool %s, where passgate may write")
+#define MSG_DOC_SPOOL_MISSING      N_("%s: the spool directory %s does not exist")
+#define MSG_DOC_SPOOL_NOT_WRITABLE N_("%s: passgate cannot write to %s (owner uid %u, mode %04o)")
+#define MSG_DOC_SPOOL_OPEN         N_("%s: others can read the codes in %s (mode %04o)")
+#define MSG_DOC_SPOOL_SANDBOX      N_("%s: passgated.service may write to %s only after a drop-in")
+#define MSG_DOC_FIX_SPOOL_SANDBOX                                                                  \
+        N_("systemctl edit passgated.service, and add under [Service]: ReadWritePaths=%s")
+#define MSG_DOC_PROGRAM_OK      N_("%s: %s can be run")
+#define MSG_DOC_PROGRAM_MISSING N_("%s: %s is not a program that can be run")
+#define MSG_DOC_FIX_PROGRAM     N_("install the program, or correct the path in passgate.conf")
+#define MSG_DOC_PROGRAM_WRITABLE                                                                   \
+        N_("%s: group or others may change %s (mode %04o), which passgated runs")
+#define MSG_DOC_PROGRAM_SETID                                                                      \
+        N_("%s: %s is set-user-ID or set-group-ID, which passgated.service (NoNewPrivileges=yes) " \
+           "ignores")
+#define MSG_DOC_FIX_PROGRAM_SETID                                                                  \
+        N_("use a program that needs no privileges (command:/PATH), or see passgate.conf(5), "     \
+           "DELIVERY")
+#define MSG_DOC_DELIVERY_BAD                                                                       \
+        N_("%s: '%s' is not spool:/DIR, sendmail, sendmail:/PATH or command:/PATH")
+
+/* passgatectl doctor: PAM stacks. */
+#define MSG_DOC_PAM_USES   N_("%s uses pam_passgate.so for %s")
+#define MSG_DOC_PAM_UNUSED N_("no PAM service in %s uses pam_passgate.so")
+#define MSG_DOC_FIX_PAM_UNUSED                                                                     \
+        N_("add it to common-auth, common-account and common-password as pam_passgate(8) shows")
+/* TRANSLATORS: "common-auth:2, used by login, sshd: <one of the texts below>". */
+#define MSG_DOC_PAM_WHERE N_("%s, used by %s: %s")
+#define MSG_DOC_FIX_PAM_CONTROLS                                                                   \
+        N_("give pam_passgate.so the controls %s, N jumping past pam_unix (pam_passgate(8), "      \
+           "EXAMPLES)")
+#define MSG_DOC_PAM_NO_MODULE   N_("%s is not installed: every use of this line fails")
+#define MSG_DOC_PAM_SESSION     N_("pam_passgate.so has no session stage: this line fails")
+#define MSG_DOC_FIX_PAM_SESSION N_("remove the line")
+#define MSG_DOC_PAM_OPTION      N_("pam_passgate.so ignores the option '%s'")
+#define MSG_DOC_FIX_PAM_OPTION  N_("use only the options pam_passgate(8) lists")
+#define MSG_DOC_PAM_NO_FALLBACK                                                                    \
+        N_("no pam_unix after pam_passgate.so: only passgate users get through, and nobody while " \
+           "passgated is down")
+#define MSG_DOC_PAM_AUTH_PASSGATE                                                                  \
+        N_("auth: passgate users cannot log in, the stack fails after pam_passgate.so succeeded")
+#define MSG_DOC_PAM_AUTH_WRONG N_("auth: a wrong password is let in")
+#define MSG_DOC_PAM_AUTH_UNKNOWN                                                                   \
+        N_("auth: users passgate does not know cannot log in with their unix password")
+#define MSG_DOC_PAM_AUTH_DOWN                                                                      \
+        N_("auth: while passgated is down, nobody can log in with a unix password")
+#define MSG_DOC_PAM_ACCOUNT_PASSGATE N_("account: passgate users are refused")
+#define MSG_DOC_PAM_ACCOUNT_CHANGE                                                                 \
+        N_("account: a password change passgate requires is not passed on, so it is skipped")
+#define MSG_DOC_PAM_ACCOUNT_LOCKED    N_("account: a locked passgate account is let in")
+#define MSG_DOC_PAM_ACCOUNT_UNKNOWN   N_("account: users passgate does not know are refused")
+#define MSG_DOC_PAM_ACCOUNT_DOWN      N_("account: while passgated is down, everybody is refused")
+#define MSG_DOC_PAM_PASSWORD_PASSGATE N_("password: passgate users cannot change their password")
+#define MSG_DOC_PAM_PASSWORD_UNIX_TOO                                                              \
+        N_("password: pam_unix also sets a unix password for passgate users, which gets past "     \
+           "passgate")
+#define MSG_DOC_PAM_PASSWORD_REFUSED N_("password: a password passgate refuses is set all the same")
+#define MSG_DOC_PAM_PASSWORD_UNKNOWN                                                               \
+        N_("password: users passgate does not know cannot change their unix password")
+#define MSG_DOC_PAM_PASSWORD_DOWN                                                                  \
+        N_("password: while passgated is down, nobody can change a unix password")
+#define MSG_DOC_UNIX_PASSWORD                                                                      \
+        N_("%s has a passgate account and a usable unix password: pam_unix lets it in, past "      \
+           "passgate's lockout")

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <locale.h>
 #include <stdio.h>
 
 #include "bus-names.h"
@@ -159,7 +160,8 @@ static int change_password(const char *user, const CtlArgs *args, bool admin_res
 {
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(conv_result_clear) ConvResult result = { 0 };
-        const char *lang = getenv("LANG");
+        /* The daemon speaks the language passgatectl itself speaks (LC_ALL, LC_MESSAGES, LANG). */
+        const char *lang = setlocale(LC_MESSAGES, NULL);
         const ConvClientInfo client = {
                 .renderer = "text",
                 .locale = isempty(lang) ? NULL : lang,

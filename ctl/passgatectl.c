@@ -8,6 +8,7 @@
 #include "config.h"
 #include "ctl-args.h"
 #include "ctl-audit.h"
+#include "ctl-doctor.h"
 #include "ctl-error.h"
 #include "ctl-passwd.h"
 #include "ctl-policy.h"
@@ -42,12 +43,21 @@ static const Verb user_verbs[] = {
         {},
 };
 
+/* doctor's --root: CtlArgs, which every verb shares, has no place for it. */
+static const char *arg_root;
+
+static int run_doctor(int argc, char **argv, const CtlArgs *args)
+{
+        return verb_doctor(arg_root, args);
+}
+
 static const Verb verbs[] = {
         { "status", 1, 2, 0, verb_status, NULL },
         { "user", 2, ARGS_ANY, 0, NULL, user_verbs },
         { "audit", 1, 1, OPT_SINCE | OPT_SINCE_USEC | OPT_MAX, verb_audit, NULL },
         { "policy", 1, 1, 0, verb_policy, NULL },
         { "generate", 1, 1, 0, verb_generate, NULL },
+        { "doctor", 1, 1, 0, run_doctor, NULL },
         {},
 };
 
@@ -179,6 +189,7 @@ enum {
         ARG_SINCE,
         ARG_SINCE_USEC,
         ARG_MAX,
+        ARG_ROOT,
 };
 
 static const struct option options[] = {
@@ -198,6 +209,7 @@ static const struct option options[] = {
         { "since", required_argument, NULL, ARG_SINCE },
         { "since-usec", required_argument, NULL, ARG_SINCE_USEC },
         { "max", required_argument, NULL, ARG_MAX },
+        { "root", required_argument, NULL, ARG_ROOT },
         {},
 };
 
@@ -275,6 +287,9 @@ static int parse_argv(int argc, char **argv, CtlArgs *a)
                         a->max = (uint32_t)n;
                         a->given |= OPT_MAX;
                         break;
+                case ARG_ROOT:
+                        arg_root = optarg;
+                        break;
                 case ':':
                         return usage_error(_(MSG_CTL_OPTION_NEEDS_ARG), argv[optind - 1]);
                 default:
@@ -286,6 +301,8 @@ static int parse_argv(int argc, char **argv, CtlArgs *a)
 
         if ((a->given & OPT_SINCE) && (a->given & OPT_SINCE_USEC))
                 return usage_error("%s", _(MSG_CTL_SINCE_TWICE));
+        if (arg_root && optind < argc && !streq(argv[optind], "doctor"))
+                return usage_error(_(MSG_CTL_OPTION_NOT_FOR_VERB), "--root", argv[optind]);
         return 1;
 }
 
@@ -295,6 +312,7 @@ int main(int argc, char **argv)
         int r;
 
         setlocale(LC_ALL, "");
+        bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
 
         r = parse_argv(argc, argv, &args);
         if (r <= 0)

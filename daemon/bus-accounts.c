@@ -105,9 +105,8 @@ static int write_account(Store *s, MDB_txn *txn, void *userdata)
 {
         AccountWrite *w = userdata;
         Account a = {};
-        uint8_t old_keys[3][PEPPER_HASH_BYTES], new_keys[3][PEPPER_HASH_BYTES];
-        const char *old_kinds[3], *new_kinds[3];
-        size_t n_old = 0, n_new = 0;
+        IndexKey old_keys[INDEX_KEYS_MAX], new_keys[INDEX_KEYS_MAX];
+        size_t n_old, n_new = 0;
 
         int r = store_get_account(s, txn, w->user, &a);
         if (r == 0 && w->create) {
@@ -122,20 +121,20 @@ static int write_account(Store *s, MDB_txn *txn, void *userdata)
                         return -ENOMEM;
                 a.created_usec = now_usec();
         }
-        account_index_keys(w->d, &a, old_keys, old_kinds, &n_old);
+        n_old = account_index_keys(w->d, &a, old_keys);
         r = 0;
         for (size_t i = 0; i < n_old && r >= 0; i++)
-                r = store_index_delete(s, txn, old_keys[i]);
+                r = store_index_delete(s, txn, old_keys[i].key);
         if (r >= 0)
                 r = apply_props(w->d, &a, &w->props);
         if (r >= 0)
-                account_index_keys(w->d, &a, new_keys, new_kinds, &n_new);
+                n_new = account_index_keys(w->d, &a, new_keys);
         for (size_t i = 0; i < n_new && r >= 0; i++) {
-                r = store_index_put(s, txn, new_keys[i], w->user);
+                r = store_index_put(s, txn, new_keys[i].key, w->user);
                 if (r == -EEXIST)
                         r = sd_bus_error_setf(&w->error, PG_ERROR_IDENTIFIER_IN_USE,
                                               "This %s already belongs to another account.",
-                                              new_kinds[i]);
+                                              new_keys[i].kind);
         }
         if (r >= 0)
                 r = store_put_account(s, txn, &a);
@@ -193,12 +192,10 @@ static int edit_txn(Store *s, MDB_txn *txn, void *userdata)
 
 static int edit_delete(Store *s, MDB_txn *txn, Account *a, AccountWrite *w)
 {
-        uint8_t keys[3][PEPPER_HASH_BYTES];
-        const char *kinds[3];
-        size_t n = 0;
-        account_index_keys(w->d, a, keys, kinds, &n);
+        IndexKey keys[INDEX_KEYS_MAX];
+        size_t n = account_index_keys(w->d, a, keys);
         for (size_t i = 0; i < n; i++) {
-                int r = store_index_delete(s, txn, keys[i]);
+                int r = store_index_delete(s, txn, keys[i].key);
                 if (r < 0)
                         return r;
         }

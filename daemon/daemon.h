@@ -54,9 +54,13 @@ int audit_write(Daemon *d, const char *user, const char *event, uid_t caller, co
 
 /* resolve.c: what a user typed at a login prompt to a canonical account name; -ENOENT if none. */
 int resolve_login(Daemon *d, const char *typed, char **ret_user);
-/* The index keys (identifiers other than the unix name) of an account. */
-int account_index_keys(Daemon *d, const Account *a, uint8_t keys[][PEPPER_HASH_BYTES],
-                       const char *kinds[], size_t *n);
+/* The index keys (identifiers other than the unix name) of an account: phone, e-mail, SNILS. */
+#define INDEX_KEYS_MAX 3
+typedef struct IndexKey {
+        const char *kind;
+        uint8_t key[PEPPER_HASH_BYTES];
+} IndexKey;
+size_t account_index_keys(Daemon *d, const Account *a, IndexKey keys[static INDEX_KEYS_MAX]);
 
 /* generate.c */
 int password_generate(const Policy *p, char **ret);

@@ -11,6 +11,7 @@
 #include "bus-names.h"
 #include "config.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "macro.h"
 
 static void help(void)
@@ -147,9 +148,14 @@ int main(int argc, char *argv[])
                 {},
         };
         const char *config_path = SYSCONFDIR "/passgate/passgate.conf";
-        int c;
+        int c, r;
 
         setlocale(LC_ALL, "");
+        r = i18n_setup();
+        if (r < 0) {
+                fprintf(stderr, "passgated: cannot set up translations: %s\n", strerror(-r));
+                return EXIT_FAILURE;
+        }
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
                 switch (c) {
                 case 'c':

@@ -50,21 +50,20 @@ int resolve_login(Daemon *d, const char *typed, char **ret_user)
         return r;
 }
 
-int account_index_keys(Daemon *d, const Account *a, uint8_t keys[][PEPPER_HASH_BYTES],
-                       const char *kinds[], size_t *n)
+size_t account_index_keys(Daemon *d, const Account *a, IndexKey keys[static INDEX_KEYS_MAX])
 {
-        *n = 0;
+        size_t n = 0;
         if (a->phone) {
-                kinds[*n] = "phone";
-                pepper_hash(d->pepper.index_key, "phone", a->phone, keys[(*n)++]);
+                keys[n].kind = "phone";
+                pepper_hash(d->pepper.index_key, "phone", a->phone, keys[n++].key);
         }
         if (a->email) {
-                kinds[*n] = "email";
-                pepper_hash(d->pepper.index_key, "email", a->email, keys[(*n)++]);
+                keys[n].kind = "email";
+                pepper_hash(d->pepper.index_key, "email", a->email, keys[n++].key);
         }
         if (a->documents[DOC_SNILS].set) {
-                kinds[*n] = "snils";
-                memcpy(keys[(*n)++], a->documents[DOC_SNILS].hash, PEPPER_HASH_BYTES);
+                keys[n].kind = "snils";
+                memcpy(keys[n++].key, a->documents[DOC_SNILS].hash, PEPPER_HASH_BYTES);
         }
-        return 0;
+        return n;
 }

@@ -199,7 +199,7 @@ int store_list_accounts(Store *s, MDB_txn *txn, char ***ret)
         return 0;
 }
 
-int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], char **ret)
+int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t *key, char **ret)
 {
         MDB_val k = { .mv_size = PEPPER_HASH_BYTES, .mv_data = (void *)key }, v;
         int r = mdb_to_errno(mdb_get(txn, s->index, &k, &v));
@@ -212,7 +212,7 @@ int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYT
         return 0;
 }
 
-int store_index_put(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], const char *user)
+int store_index_put(Store *s, MDB_txn *txn, const uint8_t *key, const char *user)
 {
         _cleanup_free_ char *owner = NULL;
         int r = store_index_lookup(s, txn, key, &owner);
@@ -224,7 +224,7 @@ int store_index_put(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES]
         return mdb_to_errno(mdb_put(txn, s->index, &k, &v, 0));
 }
 
-int store_index_delete(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES])
+int store_index_delete(Store *s, MDB_txn *txn, const uint8_t *key)
 {
         MDB_val k = { .mv_size = PEPPER_HASH_BYTES, .mv_data = (void *)key };
         int r = mdb_to_errno(mdb_del(txn, s->index, &k, NULL));

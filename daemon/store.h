@@ -38,10 +38,11 @@ int store_delete_account(Store *s, MDB_txn *txn, const char *user);
 int store_list_accounts(Store *s, MDB_txn *txn, char ***ret);
 int store_read_list_accounts(Store *s, char ***ret);
 
-int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], char **ret);
+/* Index keys are PEPPER_HASH_BYTES long. */
+int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t *key, char **ret);
 /* -EEXIST when the key belongs to another account. */
-int store_index_put(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES], const char *user);
-int store_index_delete(Store *s, MDB_txn *txn, const uint8_t key[PEPPER_HASH_BYTES]);
+int store_index_put(Store *s, MDB_txn *txn, const uint8_t *key, const char *user);
+int store_index_delete(Store *s, MDB_txn *txn, const uint8_t *key);
 
 int store_audit_append(Store *s, MDB_txn *txn, uint64_t usec, const char *user, const char *event,
                        const char *detail);

@@ -11,6 +11,7 @@
 #include "module-account.h"
 #include "module-conv.h"
 #include "module-errors.h"
+#include "module-i18n.h"
 
 typedef struct AccountStatus {
         bool locked;
@@ -113,11 +114,11 @@ int module_acct_mgmt(pam_handle_t *pamh, const ModuleOptions *options)
         module_debug(pamh, options, "Account \"%s\": locked=%d change_required=%d",
                      (const char *)user, status.locked, status.change_required);
         if (status.locked) {
-                tell(pamh, options, _(MSG_PAM_ACCOUNT_LOCKED));
+                tell(pamh, options, module_gettext(pamh, MSG_PAM_ACCOUNT_LOCKED));
                 return PAM_PERM_DENIED;
         }
         if (status.change_required) {
-                tell(pamh, options, _(MSG_CHANGE_REQUIRED));
+                tell(pamh, options, module_gettext(pamh, MSG_CHANGE_REQUIRED));
                 return PAM_NEW_AUTHTOK_REQD;
         }
         return PAM_SUCCESS;

@@ -17,7 +17,7 @@ static const char *item_string(pam_handle_t *pamh, int item)
 }
 
 /* The language the user will read: the PAM environment is what the session gets, then ours. */
-static const char *client_locale(pam_handle_t *pamh)
+const char *module_client_locale(pam_handle_t *pamh)
 {
         static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
         const char *v;
@@ -43,7 +43,7 @@ void module_client_info(pam_handle_t *pamh, bool admin_reset, ConvClientInfo *re
                 .service = service,
                 .remote = !isempty(item_string(pamh, PAM_RHOST)),
                 .renderer = service && strncmp(service, "gdm", strlen("gdm")) == 0 ? "gdm" : "text",
-                .locale = client_locale(pamh),
+                .locale = module_client_locale(pamh),
                 .admin_reset = admin_reset,
         };
 }

@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "messages.h"
 #include "module-conv.h"
+#include "module-i18n.h"
 
 static void fclosep(FILE **f)
 {
@@ -57,7 +58,8 @@ static int show_choices(pam_handle_t *pamh, const ConvPrompt *p)
                 for (size_t i = 0; i < p->n_choices; i++) {
                         if (i > 0)
                                 fputc('\n', f);
-                        fprintf(f, _(MSG_PAM_CHOICE_ITEM), (unsigned)(i + 1), p->choices[i].label);
+                        fprintf(f, module_gettext(pamh, MSG_PAM_CHOICE_ITEM), (unsigned)(i + 1),
+                                p->choices[i].label);
                 }
                 if (fclose(TAKE_PTR(f)) != 0)
                         return -ENOMEM;
@@ -109,7 +111,8 @@ static int show_info(pam_handle_t *pamh, const ConvPrompt *p)
         /* A generated password is shown once: never let the user miss it. */
         if (!isempty(p->password) && !strstr(p->message, p->password))
                 return pam_to_errno(pam_prompt(pamh, PAM_TEXT_INFO, NULL,
-                                               _(MSG_PAM_GENERATED_PASSWORD), p->password));
+                                               module_gettext(pamh, MSG_PAM_GENERATED_PASSWORD),
+                                               p->password));
         return 0;
 }
 

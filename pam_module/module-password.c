@@ -140,16 +140,28 @@ static bool want_admin_reset(pam_handle_t *pamh, int flags, const char *user)
         return !pw || pw->pw_uid != 0;
 }
 
+/*
+ * Answers PAM_USER_UNKNOWN for a user passgate does not know: a stack that jumps over pam_unix on
+ * success here would otherwise skip pam_unix's own check, where it asks for the current password.
+ */
 int module_password_check(pam_handle_t *pamh, const ModuleOptions *options)
 {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const void *user = NULL;
         int r;
 
+        r = pam_get_item(pamh, PAM_USER, &user);
+        if (r != PAM_SUCCESS)
+                return r;
+        if (isempty(user))
+                return PAM_USER_UNKNOWN;
         r = conv_bus_open(options->timeout_usec, &bus);
         if (r >= 0)
-                r = conv_call_method(bus, "org.freedesktop.DBus.Peer", "Ping",
-                                     options->timeout_usec, &error, NULL, NULL);
+                r = conv_call_method(bus, PG_IFACE_MANAGER, "GetAccountStatus",
+                                     options->timeout_usec, &error, NULL, "s", user);
+        if (r < 0 && conv_error_is_answer(&error))
+                return module_error_to_pam(error.name, MODULE_STAGE_PASSWORD);
         if (r < 0) {
                 (void)module_unreachable(pamh, r);
                 return PAM_TRY_AGAIN;

@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""OpenSSH against passgate: a real sshd (UsePAM, keyboard-interactive only) on 127.0.0.1 and a real
+ssh client at a pseudo-terminal (pexpect) log in, go through a forced password change, and are
+refused when they should be.
+
+How sshd reaches the sandbox (details in tests/harness/clients.py): its PAM service name is fixed
+("sshd"), and its keyboard-interactive PAM child empties its environment before pam_authenticate,
+so neither pam_wrapper's service dir alone nor DBUS_SYSTEM_BUS_ADDRESS would do: with pam_wrapper
+preloaded the module in that child still finds no DBUS_SYSTEM_BUS_ADDRESS and tries the host's
+/run/dbus/system_bus_socket ("Cannot reach passgated"). sshd therefore runs in a private mount
+namespace where /etc/pam.d holds our "sshd" service (tests/services/passgate-sshd.in) and
+/run/dbus/system_bus_socket leads to the sandbox bus. Root only (useradd, unshare, sshd's privilege
+separation); skipped (77) when not root or when this kernel refuses mount namespaces.
+"""
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+import harness  # noqa: E402
+from harness import clients, strong_password  # noqa: E402
+from harness.pamcase import ASK_NEW, ASK_OLD, ASK_PASSWORD, ASK_REPEAT  # noqa: E402
+
+PROMPTS = (ASK_PASSWORD, ASK_OLD, ASK_NEW, ASK_REPEAT)
+CHANGE_REQUIRED = clients.message('MSG_CHANGE_REQUIRED')
+DENIED = 'Permission denied (keyboard-interactive).'
+SSH_FAILED = 255        # ssh's own exit status when it could not log in
+COMMAND = 'echo LOGGED-IN-$USER'
+
+
+class Sshd(harness.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not harness.is_root():
+            raise unittest.SkipTest('needs root: unix users, a mount namespace and sshd')
+        problem = clients.mount_namespace_problem()
+        if problem:
+            raise unittest.SkipTest(f'mount namespaces are not available here: {problem}')
+        clients.need_programs(clients.SSHD, clients.SSH, clients.SSH_KEYGEN)
+        clients.need_pexpect()
+        cls.sb = harness.Sandbox(daemon=False).start()
+        cls.addClassCleanup(cls.sb.close)
+        cls.user, = cls.sb.make_users(1)
+        clients.set_login_shell(cls.user)       # sshd runs the command through the login shell
+        cls.sshd = clients.Sshd(cls.sb, 'passgate-sshd')
+        cls.addClassCleanup(cls.sshd.stop)      # runs before sb.close: LIFO
+        cls.sshd.start()
+
+    def setUp(self):
+        if self.sb.daemon_proc is None:
+            self.sb.start_daemon(fresh=True)
+        else:
+            self.sb.restart_daemon(fresh=True)
+        self.sshd.mark()
+        self.pw = strong_password()
+        self.new = strong_password()
+        self.phone = harness.make_phone()
+        self.sb.secrets.update({self.pw, self.new})
+        self.terms = []
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+        self.assertNoLeaks(self.sb)
+
+    # ------------------------------------------------------------------ helpers
+
+    def make_account(self, must_change=False):
+        self.sb.create_account(self.user, self.pw, must_change, FullName='Иван Петров',
+                               Phone=self.phone)
+
+    def ssh(self, login=None, prompts=1):
+        t = self.sshd.ssh(login or self.user, COMMAND, prompts=prompts)
+        self.terms.append(t)
+        return t
+
+    def status(self):
+        return self.sb.manager('GetAccountStatus', 's', self.user)
+
+    def account(self):
+        return self.sb.accounts('GetAccount', 's', self.user)
+
+    def audit_events(self):
+        return [e[2] for e in self.sb.accounts('ListAudit', 'tu', 0, 0) if e[1] == self.user]
+
+    def new_events(self, before):
+        after = self.audit_events()
+        self.assertEqual(after[:len(before)], before)
+        return after[len(before):]
+
+    def assertLoggedIn(self, t, prompts):
+        rc = t.finish()
+        out = t.text()
+        self.assertEqual(rc, 0, out)
+        # The remote command ran as the canonical unix user: the session is really that user's.
+        self.assertIn(f'LOGGED-IN-{self.user}', out)
+        self.assertNotIn(DENIED, out)
+        self.assertEqual(clients.prompt_sequence(out, PROMPTS), list(prompts), out)
+        self.sshd.wait_log(rf'^Accepted keyboard-interactive/pam for {self.user} from 127\.0\.0\.1 ')
+
+    def assertRefused(self, t):
+        rc = t.finish()
+        out = t.text()
+        self.assertEqual(rc, SSH_FAILED, out)
+        self.assertIn(DENIED, out)
+        self.assertNotIn('LOGGED-IN-', out, 'a refused login ran the command')
+        self.assertNotRegex(self.sshd.log(), r'Accepted keyboard-interactive')
+        return out
+
+    def login(self, password, login=None):
+        t = self.ssh(login)
+        clients.converse(t, [(ASK_PASSWORD, password)])
+        return t
+
+    # ------------------------------------------------------------------ tests
+
+    def test_login_runs_the_command(self):
+        self.make_account()
+        before = self.audit_events()
+        self.assertLoggedIn(self.login(self.pw), [ASK_PASSWORD])
+        self.assertEqual(self.account()['Failures'], 0)
+        self.assertEqual(self.new_events(before), ['login-success'])
+
+    def test_wrong_password_is_refused(self):
+        self.make_account()
+        wrong = strong_password()
+        self.sb.secrets.add(wrong)
+        out = self.assertRefused(self.login(wrong))
+        self.assertEqual(clients.prompt_sequence(out, PROMPTS), [ASK_PASSWORD], out)
+        self.sshd.wait_log(rf'^Failed keyboard-interactive/pam for {self.user} from 127\.0\.0\.1 ')
+        self.assertEqual(self.account()['Failures'], 1)
+        self.assertIn('login-failure', self.audit_events())
+        # The right password still works afterwards (one failure is no lockout).
+        self.sshd.mark()
+        self.assertLoggedIn(self.login(self.pw), [ASK_PASSWORD])
+
+    def test_forced_change_over_keyboard_interactive(self):
+        # sshd: pam_authenticate -> pam_acct_mgmt says PAM_NEW_AUTHTOK_REQD -> pam_chauthtok with
+        # PAM_CHANGE_EXPIRED_AUTHTOK, all inside the same keyboard-interactive exchange; the session
+        # starts only after the change succeeded.
+        self.make_account(must_change=True)
+        before = self.audit_events()
+        t = self.ssh()
+        clients.converse(t, [(ASK_PASSWORD, self.pw)])
+        t.expect(re.escape(CHANGE_REQUIRED) + r'\r?\n' + re.escape(ASK_OLD),
+                 'the forced change announced, then the current password')
+        t.send_line(self.pw)
+        clients.converse(t, [(ASK_NEW, self.new), (ASK_REPEAT, self.new)])
+        self.assertLoggedIn(t, [ASK_PASSWORD, ASK_OLD, ASK_NEW, ASK_REPEAT])
+        self.assertFalse(self.status()['PasswordChangeRequired'])
+        self.assertEqual(self.new_events(before),
+                         ['login-success', 'password-change-success', 'password-changed'])
+
+        # The next ssh login takes the new password and asks for no change; the old one is refused.
+        self.sshd.mark()
+        self.assertLoggedIn(self.login(self.new), [ASK_PASSWORD])
+        self.sshd.mark()
+        self.assertRefused(self.login(self.pw))
+
+    def test_failed_forced_change_gives_no_session(self):
+        self.make_account(must_change=True)
+        wrong = strong_password()
+        self.sb.secrets.add(wrong)
+        t = self.ssh()
+        clients.converse(t, [(ASK_PASSWORD, self.pw), (ASK_OLD, wrong)])
+        out = self.assertRefused(t)
+        self.assertEqual(clients.prompt_sequence(out, PROMPTS), [ASK_PASSWORD, ASK_OLD], out)
+        # No new password was asked for after the wrong current one. (The module's reason, "Wrong
+        # login or password.", does not reach the ssh user: sshd relays PAM error messages only
+        # in front of a next prompt and drops them when the exchange ends in failure.)
+        self.assertNotIn(ASK_NEW, out)
+        # Still must change, the password is the old one, and the wrong one counted as a failure.
+        self.assertTrue(self.status()['PasswordChangeRequired'])
+        self.assertEqual(self.account()['Failures'], 1)
+        self.assertNotIn('password-change-success', self.audit_events())
+
+    def test_phone_number_as_ssh_user_name_is_an_invalid_user(self):
+        # passgate resolves phone numbers, but sshd looks the name up with getpwnam() before any
+        # PAM call. "+7..." is no unix user, so sshd marks the attempt invalid ("Invalid user"). It
+        # still runs PAM with that name (the module asks for the password and the daemon resolves
+        # the phone to the account), but for an invalid user sshd replaces every keyboard-interactive
+        # answer with a fixed wrong string before handing it to PAM (auth-pam.c, sshpam_respond:
+        # badpw), and would refuse a PAM success anyway. So even the right password is refused, and
+        # the daemon counts one failed login against the account the phone belongs to. Users log in
+        # over ssh with their unix name; phone, e-mail and SNILS work at PAM prompts that ask for
+        # the login themselves (login, GDM), not as an ssh user name.
+        self.make_account()
+        before = self.audit_events()
+        self.sb.answers.add(self.phone)
+        out = self.assertRefused(self.login(self.pw, login=self.phone))
+        self.assertEqual(clients.prompt_sequence(out, PROMPTS), [ASK_PASSWORD], out)
+        self.sshd.wait_log(rf'^Invalid user {re.escape(self.phone)} from 127\.0\.0\.1 ')
+        self.sshd.wait_log(rf'^Failed keyboard-interactive/pam for invalid user {re.escape(self.phone)} ')
+        self.assertEqual(self.account()['Failures'], 1)
+        self.assertEqual(self.new_events(before), ['login-failure'])
+        # The same phone and password log in at a PAM prompt that is not sshd's.
+        res = self.sb.pam('passgate', user=self.phone, answers=[self.pw])
+        self.assertPam(res, auth='PAM_SUCCESS', acct='PAM_SUCCESS')
+        self.assertEqual(res.user, self.user)
+
+    def test_daemon_down_refuses_login(self):
+        self.make_account()
+        self.sb.stop_daemon()
+        t = self.ssh()
+        out = self.assertRefused(t)
+        self.assertNotIn(ASK_PASSWORD, out, 'no password is asked when passgate cannot answer')
+        self.sshd.wait_log(r'PAM: Authentication service cannot retrieve authentication info')
+
+    # Recovery over keyboard-interactive (issue 3) goes here once the daemon has the flow: an empty
+    # answer at "Password:" starts it in the same conversation; drive phone -> document type ->
+    # document number -> the code from self.sb.spool_messages() -> new password twice, then assert
+    # the old password is refused over ssh, whether the session starts (not unless the admin enabled
+    # it), and that sshd's badpw for invalid users cannot start a recovery either.
+
+
+if __name__ == '__main__':
+    harness.main()
