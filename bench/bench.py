@@ -17,6 +17,7 @@ Usage: bench.py [--smoke | --long] [--accounts N] [--rounds R] [--json PATH]
 """
 import argparse
 import contextlib
+import functools
 import json
 import math
 import os
@@ -320,6 +321,35 @@ def machine(build_root, state_dir):
 
 # ---------------------------------------------------------------- the runs
 
+def interleaved(sides, n, chunk):
+    """Samples of several measurements taken in turns, `chunk` at a time, until each has n: every
+    side sees the same machine, so that other work on it or a drifting clock moves all sides
+    alike and the ratios stay side by side. sides: {name: fn(k) -> {'latencies_us', …}}.
+    Returns {name: {'latencies_us': [...], 'cycles_us': [...]}} (cycles where the side has them)."""
+    out = {name: {} for name in sides}
+    for done in range(0, n, chunk):
+        k = min(chunk, n - done)
+        for name, fn in sides.items():
+            for key, v in fn(k).items():
+                if isinstance(v, list):
+                    out[name].setdefault(key, []).extend(v)
+    return out
+
+
+def med_ms(samples, key='latencies_us'):
+    return median(ms(samples[key]))
+
+
+def peer_sides(b, peer, keys):
+    """pam_unix logins and bare crypt checks for the peer users named in keys."""
+    sides = {}
+    for name, key in keys:
+        who = peer[key]
+        sides[f'unix_{name}'] = functools.partial(b.pam, 'unix', who['user'], who['password'], 1)
+        sides[f'bare_{name}'] = functools.partial(b.verify, who['password'], who['hash'], 1)
+    return sides
+
+
 def interactive_rounds(b, account, password, peer):
     """Overhead, throughput, responsiveness and the equal-time peer at INTERACTIVE cost."""
     f = b.f
@@ -331,20 +361,21 @@ def interactive_rounds(b, account, password, peer):
                          'load_logins', 'ping_p99', 'bus_p99', 'centers_p50', 'centers_p99',
                          'unix_yes', 'unix_sha', 'bare_yes', 'bare_sha')}
 
-    def bare():
-        return median(ms(b.verify(password, h, 1, f['slow'])['latencies_us']))
-
     def bare_rate():
         v = b.verify(password, h, b.cores, f['verify_all'])
         return len(v['latencies_us']) / v['seconds']
 
-    # Each side-by-side pair is measured A-B-A: the reference before and after, averaged, so that a
-    # machine that drifts (other work, clock boost) moves both sides alike.
+    sides = {'bare': lambda k: b.verify(password, h, 1, k),
+             'login': lambda k: b.pam('passgate', account, password, 1, k)}
+    if peer:
+        sides.update(peer_sides(b, peer, (('yes', 'yes_tuned'), ('sha', 'sha_tuned'))))
     for _ in range(f['rounds']):
-        before = bare()
-        r['login'].append(median(ms(b.pam('passgate', account, password, 1, f['slow'])['latencies_us'])))
-        r['bare'].append((before + bare()) / 2)
+        got = interleaved(sides, f['slow'], 1)
+        for name in sides:
+            r[name].append(med_ms(got[name]))
 
+        # Throughput runs last a second or more: the reference is taken before and after each
+        # (A-B-A) and averaged.
         rates = [bare_rate()]
         for clients, key in ((2, 'tp2'), (8, 'tp8')):
             t = b.pam('passgate', account, password, clients, f[key])
@@ -382,14 +413,6 @@ def interactive_rounds(b, account, password, peer):
         if list_centers:
             r['centers_p50'].append(pct(ms(centers), 50))
             r['centers_p99'].append(pct(ms(centers), 99))
-
-        if peer:
-            for who, key, bare_key in ((peer['yes_tuned'], 'unix_yes', 'bare_yes'),
-                                       (peer['sha_tuned'], 'unix_sha', 'bare_sha')):
-                r[bare_key].append(median(ms(b.verify(who['password'], who['hash'], 1,
-                                                      f['slow'])['latencies_us'])))
-                r[key].append(median(ms(b.pam('unix', who['user'], who['password'], 1,
-                                              f['slow'])['latencies_us'])))
     r['memlimit'] = made['memlimit']
     r['hash'] = hash_params(h)
     r['list_centers'] = list_centers
@@ -402,24 +425,20 @@ def min_rounds(b, account, password, peer):
     h = b.make_hash('min', password)['hash']
     r = {k: [] for k in ('login', 'ping', 'login_cycle', 'ping_cycle', 'bare', 'roundtrip', 'unix_yes',
                          'unix_sha', 'bare_yes', 'bare_sha')}
+    sides = {'ping': lambda k: b.pam('ping', account, password, 1, k),
+             'login': lambda k: b.pam('passgate', account, password, 1, k),
+             'bare': lambda k: b.verify(password, h, 1, k),
+             'roundtrip': lambda k: {'latencies_us': b.call('org.freedesktop.DBus.Peer', 'Ping', k)}}
+    if peer:
+        sides.update(peer_sides(b, peer, (('yes', 'yes'), ('sha', 'sha'))))
     for _ in range(f['rounds']):
-        # A-B-A, as at INTERACTIVE cost: the yardstick before and after the login.
-        ping = [b.pam('ping', account, password, 1, f['fast'])]
-        t = b.pam('passgate', account, password, 1, f['fast'])
-        ping.append(b.pam('ping', account, password, 1, f['fast']))
-        r['login'].append(median(ms(t['latencies_us'])))
-        r['login_cycle'].append(median(ms(t['cycles_us'])))
-        r['ping'].append(sum(median(ms(p['latencies_us'])) for p in ping) / 2)
-        r['ping_cycle'].append(sum(median(ms(p['cycles_us'])) for p in ping) / 2)
-        r['bare'].append(median(ms(b.verify(password, h, 1, f['fast'])['latencies_us'])))
-        r['roundtrip'].append(median(ms(b.call('org.freedesktop.DBus.Peer', 'Ping', f['fast']))))
-        if peer:
-            for who, key, bare_key in ((peer['yes'], 'unix_yes', 'bare_yes'),
-                                       (peer['sha'], 'unix_sha', 'bare_sha')):
-                r[bare_key].append(median(ms(b.verify(who['password'], who['hash'], 1,
-                                                      f['fast'])['latencies_us'])))
-                r[key].append(median(ms(b.pam('unix', who['user'], who['password'], 1,
-                                              f['fast'])['latencies_us'])))
+        # Ten at a time: these take a millisecond or so, starting a program takes longer.
+        got = interleaved(sides, f['fast'], 10)
+        for name in sides:
+            r[name].append(med_ms(got[name]))
+        for name in ('ping', 'login'):
+            # A login process (sshd's child) also loads the stack: pam_start to pam_end.
+            r[f'{name}_cycle'].append(med_ms(got[name], 'cycles_us'))
     r['hash'] = hash_params(h)
     return r
 
@@ -466,7 +485,6 @@ def build_figures(A, B, scale, mem, peer_reason):
                        '≤ 1.5', lambda v: v <= 1.5,
                        {'login_ms': spread(B['login']), 'ping_module_ms': spread(B['ping']),
                         'bare_verify_ms': spread(B['bare']), 'hash': B['hash'],
-                        # A login process (sshd's child) also loads the stack: pam_start to pam_end.
                         'ratio_pam_start_to_end': spread(ratio(B['login_cycle'], B['ping_cycle'])),
                         'login_pam_start_to_end_ms': spread(B['login_cycle']),
                         'ping_pam_start_to_end_ms': spread(B['ping_cycle'])}))

@@ -9,7 +9,7 @@
 
 #include "bus-names.h"
 #include "clock.h"
-#include "i18n.h"
+#include "l10n.h"
 #include "macro.h"
 #include "messages.h"
 
@@ -58,7 +58,7 @@ void conversation_finish(Conversation *c)
         /* A Step still waiting for its hash gets an answer now, not a timeout. */
         if (c->pending) {
                 (void)sd_bus_reply_method_errorf(c->pending, PG_ERROR_CANCELLED, "%s",
-                                                 i18n_gettext(c->locale, MSG_CANCELLED));
+                                                 l10n_gettext(c->locale, MSG_CANCELLED));
                 c->pending = sd_bus_message_unref(c->pending);
         }
         conversation_unref(c);
@@ -103,9 +103,9 @@ int conversation_reply(Conversation *c, sd_bus_message *m, const StepReply *s)
         int r;
 
         /* In the client's language: the process locale is nobody's in particular. */
-        if (asprintf(&message, i18n_gettext(c->locale, s->message), s->arg ? s->arg : "") < 0)
+        if (asprintf(&message, l10n_gettext(c->locale, s->message), s->arg ? s->arg : "") < 0)
                 return -ENOMEM;
-        if (s->notice && asprintf(&notice, i18n_gettext(c->locale, s->notice), s->notice_arg) < 0)
+        if (s->notice && asprintf(&notice, l10n_gettext(c->locale, s->notice), s->notice_arg) < 0)
                 return -ENOMEM;
 
         r = sd_bus_message_new_method_return(m, &reply);

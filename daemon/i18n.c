@@ -10,9 +10,6 @@
 #include "config.h"
 #include "macro.h"
 
-/* What locale names are made of; anything else (a path, say) never reaches the C library. */
-#define LOCALE_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.@"
-
 int i18n_setup(void)
 {
         if (!bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR))
@@ -24,20 +21,4 @@ int i18n_setup(void)
         if (unsetenv("LANGUAGE") < 0)
                 return -errno;
         return 0;
-}
-
-const char *i18n_gettext(const char *locale, const char *msgid)
-{
-        if (isempty(locale) || locale[0] == '.' ||
-            locale[strspn(locale, LOCALE_NAME_CHARS)] != '\0')
-                return msgid;
-        locale_t l = newlocale(LC_MESSAGES_MASK, locale, (locale_t)0);
-        if (l == (locale_t)0)
-                return msgid;
-        locale_t old = uselocale(l);
-        /* The text lives in the loaded catalog, not in l: it outlasts freelocale(). */
-        const char *text = dgettext(GETTEXT_PACKAGE, msgid);
-        uselocale(old);
-        freelocale(l);
-        return text;
 }
