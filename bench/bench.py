@@ -81,7 +81,9 @@ class Bench:
         e = self.sb.base_env()
         pre = self.sb.sanitizer_preload()
         if pre and pam:
-            e['LD_PRELOAD'] = ':'.join(pre)
+            # ASan looks up the real crypt_r for its interceptor at start-up; pam_unix only brings
+            # libcrypt in later, with dlopen, and the interceptor would call a null pointer.
+            e['LD_PRELOAD'] = ':'.join(pre + ['libcrypt.so.1'])
         return e
 
     # No preexec_fn (it is unsafe while anon_peak's thread runs): bench-pam stops by itself when
@@ -258,7 +260,12 @@ def hash_params(h):
     if h.startswith('$argon2'):
         return h.split('$')[3]
     if h.startswith('$y$'):
-        return f'yescrypt {h.split("$")[2]}'
+        # libxcrypt writes cost c as "j", crypt's base-64 digit for c + 6, "T" (j9T: its default, 5).
+        params = h.split('$')[2]
+        digits = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+        if len(params) == 3 and params[0] == 'j' and params[2] == 'T' and params[1] in digits:
+            return f'yescrypt cost {digits.index(params[1]) - 6}'
+        return f'yescrypt {params}'
     if h.startswith('$6$'):
         m = re.match(r'^\$6\$rounds=(\d+)\$', h)
         return f'sha512 rounds={m.group(1) if m else PEER_DEFAULT_SHA512_ROUNDS}'
@@ -552,7 +559,7 @@ def build_figures(A, B, scale, mem, peer_reason):
     idle_anon = max(mem['idle_start']['anon_mib'], mem['idle_after']['anon_mib'])
     bound = idle_anon + workers * A['memlimit'] / 2**20
     figs.append(Figure('rss_peak_anon_mib', '5 daemon RSS peak (anonymous)', 'MiB', [mem['peak_anon_mib']],
-                       f'≤ idle + {workers} × {A["memlimit"] >> 20} MiB = {bound:.0f} MiB',
+                       f'≤ idle + {workers} × {A["memlimit"] >> 20} MiB = {bound:.1f} MiB',
                        lambda v: v <= bound,
                        {'workers': workers, 'memlimit': A['memlimit'], 'idle_anon_mib': idle_anon,
                         'vm_hwm_mib': mem['idle_after']['hwm_mib'], 'sampled_every_ms': 5}))

@@ -103,7 +103,7 @@ def table(report):
                f'median over rounds, min–max beside it')
     out.append('')
     for i, r in enumerate(rows):
-        out.append('  '.join(r[k].ljust(widths[k]) for k in range(4)) + '  ' + r[4])
+        out.append(('  '.join(r[k].ljust(widths[k]) for k in range(4)) + '  ' + r[4]).rstrip())
         if i == 0:
             out.append('  '.join('-' * w for w in widths) + '  ' + '-' * 3)
     return '\n'.join(out)
