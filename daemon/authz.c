@@ -37,14 +37,22 @@ int unix_user_uid(const char *user, uid_t *ret)
         return 0;
 }
 
-typedef struct PolkitQuery {
+/* One authorization on its way: the caller's uid from the bus driver, then polkit if needed. */
+typedef struct Query {
         Daemon *d;
         sd_bus_message *m;
         authorized_t fn;
+        const char *action; /* NULL: any caller, fn decides */
         uid_t caller;
-} PolkitQuery;
+} Query;
 
-static void finish(PolkitQuery *q, bool allowed)
+static void query_free(Query *q)
+{
+        sd_bus_message_unref(q->m);
+        free(q);
+}
+
+static void finish(Query *q, bool allowed)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
@@ -61,13 +69,12 @@ static void finish(PolkitQuery *q, bool allowed)
         }
         (void)r;
         sd_bus_error_free(&error);
-        sd_bus_message_unref(q->m);
-        free(q);
+        query_free(q);
 }
 
 static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
-        PolkitQuery *q = userdata;
+        Query *q = userdata;
         int authorized = 0, challenge = 0;
 
         /* An error, including "no polkit on this bus", means no: only root passes then. */
@@ -79,30 +86,67 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         return 0;
 }
 
-int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn,
-                sd_bus_error *error)
+static int ask_polkit(Query *q)
 {
-        uid_t uid;
-        int r = caller_uid(m, &uid);
-        if (r < 0)
-                return r;
-        if (uid == 0)
-                return fn(m, d, uid, error);
+        uint32_t flags = sd_bus_message_get_allow_interactive_authorization(q->m) ? 1 : 0;
+        return sd_bus_call_method_async(
+                q->d->bus, NULL, "org.freedesktop.PolicyKit1",
+                "/org/freedesktop/PolicyKit1/Authority", "org.freedesktop.PolicyKit1.Authority",
+                "CheckAuthorization", on_polkit_reply, q, "(sa{sv})sa{ss}us", "system-bus-name", 1,
+                "name", "s", sd_bus_message_get_sender(q->m), q->action, 0, flags, "");
+}
 
-        PolkitQuery *q = calloc(1, sizeof(PolkitQuery));
+static int on_caller_uid(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+        Query *q = userdata;
+        uint32_t uid;
+
+        /* The caller may be gone already; whoever it was, it gets no further. */
+        if (sd_bus_message_is_method_error(reply, NULL) ||
+            sd_bus_message_read(reply, "u", &uid) < 0) {
+                finish(q, false);
+                return 0;
+        }
+        q->caller = uid;
+        if (!q->action || uid == 0) {
+                finish(q, true);
+                return 0;
+        }
+        if (ask_polkit(q) < 0)
+                finish(q, false);
+        return 0;
+}
+
+/*
+ * The uid comes from the bus driver, which took it from the socket when the caller connected:
+ * asked asynchronously, so a slow driver never holds the bus loop.
+ */
+static int query_start(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn)
+{
+        const char *sender = sd_bus_message_get_sender(m);
+        if (!sender)
+                return -EPERM;
+        Query *q = calloc(1, sizeof(Query));
         if (!q)
                 return -ENOMEM;
-        *q = (PolkitQuery){ .d = d, .m = sd_bus_message_ref(m), .fn = fn, .caller = uid };
-        uint32_t flags = sd_bus_message_get_allow_interactive_authorization(m) ? 1 : 0;
-        r = sd_bus_call_method_async(
-                d->bus, NULL, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
-                "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization", on_polkit_reply, q,
-                "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", sd_bus_message_get_sender(m),
-                action, 0, flags, "");
+        *q = (Query){ .d = d, .m = sd_bus_message_ref(m), .fn = fn, .action = action };
+        int r = sd_bus_call_method_async(d->bus, NULL, "org.freedesktop.DBus",
+                                         "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                         "GetConnectionUnixUser", on_caller_uid, q, "s", sender);
         if (r < 0) {
-                sd_bus_message_unref(q->m);
-                free(q);
+                query_free(q);
                 return r;
         }
         return 1;
+}
+
+int with_caller(Daemon *d, sd_bus_message *m, authorized_t fn, sd_bus_error *error)
+{
+        return query_start(d, m, NULL, fn);
+}
+
+int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn,
+                sd_bus_error *error)
+{
+        return query_start(d, m, action, fn);
 }

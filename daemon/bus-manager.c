@@ -11,17 +11,14 @@
 
 int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *error);
 
-static int method_get_account_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
+static int get_account_status(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
 {
-        Daemon *d = userdata;
         const char *user;
-        uid_t caller, owner;
+        uid_t owner;
         Account a = {};
         int r;
 
         if ((r = sd_bus_message_read(m, "s", &user)) < 0)
-                return r;
-        if ((r = caller_uid(m, &caller)) < 0)
                 return r;
         /* Others learn nothing, not even whether the account exists. */
         if (caller != 0 && (unix_user_uid(user, &owner) < 0 || owner != caller))
@@ -35,6 +32,11 @@ static int method_get_account_status(sd_bus_message *m, void *userdata, sd_bus_e
         return sd_bus_reply_method_return(m, "a{sv}", 3, "PasswordChangeRequired", "b", must_change,
                                           "Locked", "b", locked, "PasswordExpiresUSec", "t",
                                           (uint64_t)0);
+}
+
+static int method_get_account_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return with_caller(userdata, m, get_account_status, error);
 }
 
 static int method_get_password_policy(sd_bus_message *m, void *userdata, sd_bus_error *error)

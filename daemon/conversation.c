@@ -31,6 +31,7 @@ Conversation *conversation_unref(Conversation *c)
         sd_event_source_disable_unref(c->idle_timer);
         sd_bus_message_unref(c->pending);
         free(c->path);
+        free(c->owner_name);
         free(c->login);
         free(c->user);
         free(c->service);
@@ -281,17 +282,12 @@ static unsigned count_for_uid(Daemon *d, uid_t uid)
         return n;
 }
 
-int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *error);
-int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *error)
+static int begin_conversation(sd_bus_message *m, Daemon *d, uid_t uid, sd_bus_error *error)
 {
-        Daemon *d = userdata;
         const char *flow, *login;
-        uid_t uid;
         int r;
 
         if ((r = sd_bus_message_read(m, "ss", &flow, &login)) < 0)
-                return r;
-        if ((r = caller_uid(m, &uid)) < 0)
                 return r;
         if (!valid_text(login, MAX_LOGIN_BYTES))
                 return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
@@ -308,7 +304,8 @@ int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *e
         c->n_ref = 1;
         c->d = d;
         c->owner = uid;
-        if (!(c->login = strdup(login))) {
+        if (!(c->login = strdup(login)) ||
+            !(c->owner_name = strdup(sd_bus_message_get_sender(m)))) {
                 conversation_unref(c);
                 return -ENOMEM;
         }
@@ -355,6 +352,12 @@ int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *e
         d->conversations = c;
         d->n_conversations++;
         return sd_bus_reply_method_return(m, "o", c->path);
+}
+
+int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *error);
+int method_begin_conversation(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        return with_caller(userdata, m, begin_conversation, error);
 }
 
 static int read_answer(sd_bus_message *m, char **ret, sd_bus_error *error)
@@ -435,7 +438,10 @@ static int property_expires(sd_bus *bus, const char *path, const char *interface
         return sd_bus_message_append(reply, "t", c->expires_usec);
 }
 
-/* Only the uid that began a conversation can see it at all. */
+/*
+ * Only the uid that began a conversation can see it at all. The connection that began it is known
+ * without asking the bus driver; another connection (rare) is asked for its uid.
+ */
 static int find_conversation(sd_bus *bus, const char *path, const char *interface, void *userdata,
                              void **found, sd_bus_error *error)
 {
@@ -446,7 +452,8 @@ static int find_conversation(sd_bus *bus, const char *path, const char *interfac
         for (Conversation *c = d->conversations; c; c = c->next) {
                 if (!streq(c->path, path))
                         continue;
-                if (!m || caller_uid(m, &uid) < 0 || uid != c->owner)
+                if (!m || (!streq_ptr(sd_bus_message_get_sender(m), c->owner_name) &&
+                           (caller_uid(m, &uid) < 0 || uid != c->owner)))
                         return sd_bus_error_set(error, PG_ERROR_ACCESS_DENIED,
                                                 "This conversation belongs to another user.");
                 *found = c;

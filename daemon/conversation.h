@@ -27,6 +27,7 @@ struct Conversation {
         char *path;
         const char *flow;
         uid_t owner;
+        char *owner_name; /* the unique bus name that began it */
         char *login;
         char *user; /* resolved account, NULL while unknown (or never known) */
         char *service;

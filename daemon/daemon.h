@@ -33,7 +33,9 @@ typedef int (*authorized_t)(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_e
 
 /* authz.c */
 int caller_uid(sd_bus_message *m, uid_t *ret);
-/* Runs fn now for root, after polkit says yes for others; no polkit on the bus: root only. */
+/* Runs fn with the caller's uid once the bus driver has told it. */
+int with_caller(Daemon *d, sd_bus_message *m, authorized_t fn, sd_bus_error *error);
+/* The same, then fn for root, after polkit says yes for others; no polkit on the bus: root only. */
 int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn,
                 sd_bus_error *error);
 /* The uid owning a unix account name, or -ENOENT. */

@@ -298,6 +298,7 @@ class Sshd:
         # Unused by the PAM child anyway (it clears its environment); removed so that nothing in
         # sshd can reach the bus by any path but the namespace's /run/dbus/system_bus_socket.
         env.pop('DBUS_SYSTEM_BUS_ADDRESS', None)
+        env.update(foreign_sanitizer_env(sb))
         config = os.path.join(self.dir, 'sshd_config')
         for _ in range(10):
             self.port = free_port()
@@ -401,9 +402,17 @@ class Sshd:
 
 # ---------------------------------------------------------------------------------------- su
 
+def foreign_sanitizer_env(sb):
+    """For a program we did not build that loads our ASan-built module: the runtime must come first,
+    and the program's own leaks are not ours to report (they would change its exit status)."""
+    preload = sb.sanitizer_preload()
+    return {'LD_PRELOAD': ':'.join(preload), 'ASAN_OPTIONS': 'detect_leaks=0'} if preload else {}
+
+
 def su_env(sb, service_dir):
     """su preloaded with pam_wrapper reading the private service dir; the sandbox bus address."""
     env = sb.base_env()
+    env.update(foreign_sanitizer_env(sb))
     env['LD_PRELOAD'] = ':'.join(sb.sanitizer_preload() + [PAM_WRAPPER_LIB])
     env['PAM_WRAPPER'] = '1'
     env['PAM_WRAPPER_SERVICE_DIR'] = service_dir
