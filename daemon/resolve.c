@@ -30,10 +30,8 @@ int resolve_login(Daemon *d, const char *typed, char **ret_user)
         r = -ENOENT;
         for (size_t i = 0; i < n && r == -ENOENT; i++) {
                 if (c[i].kind == ID_UNIX_NAME) {
-                        Account a = {};
-                        r = store_get_account(d->store, txn, c[i].value, &a);
+                        r = store_has_account(d->store, txn, c[i].value);
                         if (r == 0) {
-                                account_clear(&a);
                                 *ret_user = strdup(c[i].value);
                                 r = *ret_user ? 0 : -ENOMEM;
                         }

@@ -137,6 +137,12 @@ int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret)
         return record_decode(user, v.mv_data, v.mv_size, s->pepper, ret);
 }
 
+int store_has_account(Store *s, MDB_txn *txn, const char *user)
+{
+        MDB_val k = val_str(user), v;
+        return mdb_to_errno(mdb_get(txn, s->accounts, &k, &v));
+}
+
 int store_read_account(Store *s, const char *user, Account *ret)
 {
         _cleanup_read_ StoreRead rd = {};

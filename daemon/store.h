@@ -30,6 +30,8 @@ int store_read_begin(Store *s, StoreRead *ret);
 void store_read_end(StoreRead *r);
 
 int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret);
+/* 0 when the account exists, -ENOENT when not: without decoding (and unsealing) its record. */
+int store_has_account(Store *s, MDB_txn *txn, const char *user);
 /* The same in a read transaction of its own. */
 int store_read_account(Store *s, const char *user, Account *ret);
 int store_put_account(Store *s, MDB_txn *txn, const Account *a);
