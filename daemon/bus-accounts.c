@@ -448,7 +448,7 @@ int bus_account_error(sd_bus_error *error, int r)
         return r;
 }
 
-int bus_reply_policy_error(sd_bus_message *m, const PolicyVerdict *v)
+static int bus_reply_policy_error(sd_bus_message *m, const PolicyVerdict *v)
 {
         _cleanup_free_ char *text = NULL;
         if (asprintf(&text, _(v->message), v->arg) < 0)

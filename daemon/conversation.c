@@ -41,7 +41,8 @@ Conversation *conversation_unref(Conversation *c)
         return NULL;
 }
 
-void conversation_finish(Conversation *c)
+/* Ends the conversation: its object goes away, pending work is dropped when it returns. */
+static void conversation_finish(Conversation *c)
 {
         if (c->finished)
                 return;

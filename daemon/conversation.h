@@ -47,8 +47,6 @@ Conversation *conversation_ref(Conversation *c);
 Conversation *conversation_unref(Conversation *c);
 /* Sends the reply; a done or failed step ends the conversation. */
 int conversation_reply(Conversation *c, sd_bus_message *m, const StepReply *r);
-/* Ends the conversation: its object goes away, pending work is dropped when it returns. */
-void conversation_finish(Conversation *c);
 /* Hands a hash job to the workers; its done callback gets the conversation, or NULL if it ended. */
 /*
  * While a Step's work runs off the bus loop its message is parked here: another Step meanwhile gets

@@ -82,7 +82,6 @@ int password_save(Daemon *d, const PasswordSave *s, write_done_t done, void *use
 int bus_manager_register(Daemon *d);
 int bus_accounts_register(Daemon *d);
 int bus_conversation_register(Daemon *d);
-int bus_reply_policy_error(sd_bus_message *m, const PolicyVerdict *v);
 /* -ENOENT from the store as NoSuchAccount; other errors as they are. */
 int bus_account_error(sd_bus_error *error, int r);
 void conversations_cancel_user(Daemon *d, const char *user);

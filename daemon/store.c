@@ -150,13 +150,6 @@ int store_read_account(Store *s, const char *user, Account *ret)
         return r < 0 ? r : store_get_account(s, rd.txn, user, ret);
 }
 
-int store_read_list_accounts(Store *s, char ***ret)
-{
-        _cleanup_read_ StoreRead rd = {};
-        int r = store_read_begin(s, &rd);
-        return r < 0 ? r : store_list_accounts(s, rd.txn, ret);
-}
-
 int store_put_account(Store *s, MDB_txn *txn, const Account *a)
 {
         uint8_t *data;
@@ -177,7 +170,7 @@ int store_delete_account(Store *s, MDB_txn *txn, const char *user)
         return mdb_to_errno(mdb_del(txn, s->accounts, &k, NULL));
 }
 
-int store_list_accounts(Store *s, MDB_txn *txn, char ***ret)
+static int store_list_accounts(Store *s, MDB_txn *txn, char ***ret)
 {
         MDB_cursor *c;
         MDB_val k, v;
@@ -203,6 +196,13 @@ int store_list_accounts(Store *s, MDB_txn *txn, char ***ret)
         mdb_cursor_close(c);
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+int store_read_list_accounts(Store *s, char ***ret)
+{
+        _cleanup_read_ StoreRead rd = {};
+        int r = store_read_begin(s, &rd);
+        return r < 0 ? r : store_list_accounts(s, rd.txn, ret);
 }
 
 int store_index_lookup(Store *s, MDB_txn *txn, const uint8_t *key, char **ret)

@@ -37,7 +37,6 @@ int store_read_account(Store *s, const char *user, Account *ret);
 int store_put_account(Store *s, MDB_txn *txn, const Account *a);
 int store_delete_account(Store *s, MDB_txn *txn, const char *user);
 /* NULL-terminated list of account names. */
-int store_list_accounts(Store *s, MDB_txn *txn, char ***ret);
 int store_read_list_accounts(Store *s, char ***ret);
 
 /* Index keys are PEPPER_HASH_BYTES long. */
