@@ -31,7 +31,7 @@ SSH_FAILED = 255        # ssh's own exit status when it could not log in
 COMMAND = 'echo LOGGED-IN-$USER'
 
 
-class Sshd(harness.TestCase):
+class Sshd(clients.TerminalCase):
     @classmethod
     def setUpClass(cls):
         if not harness.is_root():
@@ -50,38 +50,15 @@ class Sshd(harness.TestCase):
         cls.sshd.start()
 
     def setUp(self):
-        if self.sb.daemon_proc is None:
-            self.sb.start_daemon(fresh=True)
-        else:
-            self.sb.restart_daemon(fresh=True)
+        super().setUp()
         self.sshd.mark()
-        self.pw = strong_password()
-        self.new = strong_password()
-        self.phone = harness.make_phone()
-        self.sb.secrets.update({self.pw, self.new})
-        self.terms = []
-
-    def tearDown(self):
-        for t in self.terms:
-            t.close()
-        self.assertNoLeaks(self.sb)
 
     # ------------------------------------------------------------------ helpers
-
-    def make_account(self, must_change=False):
-        self.sb.create_account(self.user, self.pw, must_change, FullName='Иван Петров',
-                               Phone=self.phone)
 
     def ssh(self, login=None, prompts=1):
         t = self.sshd.ssh(login or self.user, COMMAND, prompts=prompts)
         self.terms.append(t)
         return t
-
-    def status(self):
-        return self.sb.manager('GetAccountStatus', 's', self.user)
-
-    def account(self):
-        return self.sb.accounts('GetAccount', 's', self.user)
 
     def audit_events(self):
         return [e[2] for e in self.sb.accounts('ListAudit', 'tu', 0, 0) if e[1] == self.user]

@@ -33,7 +33,9 @@ CHAUTHTOK_FAILED = 'su: Authentication token manipulation error'                
 UNAVAILABLE = 'su: Authentication service cannot retrieve authentication info'  # PAM_AUTHINFO_UNAVAIL
 
 
-class Su(harness.TestCase):
+class Su(clients.TerminalCase):
+    full_name = 'Мария Иванова'
+
     @classmethod
     def setUpClass(cls):
         if not harness.is_root():
@@ -47,27 +49,7 @@ class Su(harness.TestCase):
         cls.services = clients.make_service_dir(cls.sb, 'su-pam.d',
                                                 {'su': 'passgate-su', 'su-l': 'passgate-su'})
 
-    def setUp(self):
-        if self.sb.daemon_proc is None:
-            self.sb.start_daemon(fresh=True)
-        else:
-            self.sb.restart_daemon(fresh=True)
-        self.pw = strong_password()
-        self.new = strong_password()
-        self.phone = harness.make_phone()
-        self.sb.secrets.update({self.pw, self.new})
-        self.terms = []
-
-    def tearDown(self):
-        for t in self.terms:
-            t.close()
-        self.assertNoLeaks(self.sb)
-
     # ------------------------------------------------------------------ helpers
-
-    def make_account(self, must_change=False):
-        self.sb.create_account(self.user, self.pw, must_change, FullName='Мария Иванова',
-                               Phone=self.phone)
 
     def su(self, login=None):
         # `su -`: a login shell with a fresh environment, so pam_wrapper is not preloaded into it.
@@ -75,12 +57,6 @@ class Su(harness.TestCase):
                              clients.su_env(self.sb, self.services), cwd=self.sb.tmp)
         self.terms.append(t)
         return t
-
-    def status(self):
-        return self.sb.manager('GetAccountStatus', 's', self.user)
-
-    def account(self):
-        return self.sb.accounts('GetAccount', 's', self.user)
 
     def audit(self):
         return [e for e in self.sb.accounts('ListAudit', 'tu', 0, 0) if e[1] == self.user]

@@ -32,7 +32,8 @@ import socket
 import subprocess
 import time
 
-from .sandbox import PAM_WRAPPER_LIB, Sandbox, _child_setup, _retry, _source_root
+from .sandbox import (PAM_WRAPPER_LIB, Sandbox, TestCase, _child_setup, _retry, _source_root,
+                      make_phone, strong_password)
 
 SSHD = '/usr/sbin/sshd'         # an absolute path: sshd re-executes itself for every connection
 SSH = '/usr/bin/ssh'
@@ -430,3 +431,35 @@ def converse(term, script):
     """script: [(prompt text, answer)]: waits for each prompt in turn and types its answer."""
     for prompt, answer in script:
         term.answer(re.escape(prompt), answer)
+
+
+class TerminalCase(TestCase):
+    """What the terminal-driven client tests share: a fresh store per test, the passwords they type
+    (which must never reach the daemon's log), and the account of cls.user."""
+    full_name = 'Иван Петров'
+
+    def setUp(self):
+        if self.sb.daemon_proc is None:
+            self.sb.start_daemon(fresh=True)
+        else:
+            self.sb.restart_daemon(fresh=True)
+        self.pw = strong_password()
+        self.new = strong_password()
+        self.phone = make_phone()
+        self.sb.secrets.update({self.pw, self.new})
+        self.terms = []
+
+    def tearDown(self):
+        for t in self.terms:
+            t.close()
+        self.assertNoLeaks(self.sb)
+
+    def make_account(self, must_change=False):
+        self.sb.create_account(self.user, self.pw, must_change, FullName=self.full_name,
+                               Phone=self.phone)
+
+    def status(self):
+        return self.sb.manager('GetAccountStatus', 's', self.user)
+
+    def account(self):
+        return self.sb.accounts('GetAccount', 's', self.user)
