@@ -42,5 +42,9 @@
 #define PG_ERROR_EXPIRED               PG_ERROR_PREFIX "Expired"
 #define PG_ERROR_STORE                 PG_ERROR_PREFIX "StoreFailure"
 #define PG_ERROR_PERMISSION_DENIED     PG_ERROR_PREFIX "PermissionDenied"
-#define PG_ERROR_ACCESS_DENIED         "org.freedesktop.DBus.Error.AccessDenied"
-#define PG_ERROR_INVALID_ARGS          "org.freedesktop.DBus.Error.InvalidArgs"
+#define PG_ERROR_DELIVERY_FAILED       PG_ERROR_PREFIX "DeliveryFailed"
+#define PG_ERROR_NO_CONTACT            PG_ERROR_PREFIX "NoContact"
+/* A login conversation that recovered the password: the user logs in again with the new one. */
+#define PG_ERROR_PASSWORD_RECOVERED PG_ERROR_PREFIX "PasswordRecovered"
+#define PG_ERROR_ACCESS_DENIED      "org.freedesktop.DBus.Error.AccessDenied"
+#define PG_ERROR_INVALID_ARGS       "org.freedesktop.DBus.Error.InvalidArgs"

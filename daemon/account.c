@@ -50,5 +50,10 @@ int account_set_password_hash(Account *a, const char *hash, unsigned keep, uint6
         a->disabled = false;
         a->failures = 0;
         a->last_failure_usec = 0;
+        a->password_expires_usec = 0;
+        /* A code asked for before the change must not open the account afterwards. */
+        a->code_set = false;
+        sodium_memzero(a->code_hash, sizeof a->code_hash);
+        a->code_tries = 0;
         return 0;
 }

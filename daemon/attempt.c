@@ -53,7 +53,9 @@ static int record(Store *s, MDB_txn *txn, void *userdata)
                                 a.locked           ? "locked"
                                 : a.disabled       ? "disabled"
                                 : !a.password_hash ? "no password"
-                                                   : "delayed after failures");
+                                : a.password_expires_usec && now >= a.password_expires_usec
+                                        ? "temporary password expired"
+                                        : "delayed after failures");
         } else {
                 o->disabled_now = lockout_record_failure(&a, d->config, now);
                 snprintf(event, sizeof event, "%s-failure", o->event);

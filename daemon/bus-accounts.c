@@ -555,20 +555,53 @@ static int do_set_password(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_er
                 return authz_admin(userdata, m, PG_POLKIT_MANAGE, fn, error);                      \
         }
 
+/*
+ * Only a valid unix name can have an account (CreateAccount refuses others): any other first
+ * argument, the empty string included (LMDB refuses an empty key with an I/O error), is "no such
+ * account" before the store is asked.
+ */
+static int check_user_arg(sd_bus_message *m, sd_bus_error *error)
+{
+        const char *user;
+        int r = sd_bus_message_read(m, "s", &user);
+        if (r < 0)
+                return r;
+        if (!unix_name_valid(user))
+                return bus_account_error(error, -ENOENT);
+        return sd_bus_message_rewind(m, true);
+}
+
+#define WITH_VALID_USER(fn)                                                                        \
+        static int fn##_valid_user(sd_bus_message *m, Daemon *d, uid_t caller,                     \
+                                   sd_bus_error *error)                                            \
+        {                                                                                          \
+                int r = check_user_arg(m, error);                                                  \
+                return r < 0 || sd_bus_error_is_set(error) ? r : fn(m, d, caller, error);          \
+        }
+
+WITH_VALID_USER(do_delete)
+WITH_VALID_USER(do_get)
+WITH_VALID_USER(do_expire)
+WITH_VALID_USER(do_lock)
+WITH_VALID_USER(do_unlock)
+WITH_VALID_USER(do_issue_temporary)
+WITH_VALID_USER(do_set_password)
+
 ADMIN_METHOD(method_create, do_create)
 ADMIN_METHOD(method_update, do_update)
-ADMIN_METHOD(method_delete, do_delete)
-ADMIN_METHOD(method_get, do_get)
+ADMIN_METHOD(method_delete, do_delete_valid_user)
+ADMIN_METHOD(method_get, do_get_valid_user)
 ADMIN_METHOD(method_list, do_list)
-ADMIN_METHOD(method_expire, do_expire)
-ADMIN_METHOD(method_lock, do_lock)
-ADMIN_METHOD(method_unlock, do_unlock)
+ADMIN_METHOD(method_expire, do_expire_valid_user)
+ADMIN_METHOD(method_lock, do_lock_valid_user)
+ADMIN_METHOD(method_unlock, do_unlock_valid_user)
 ADMIN_METHOD(method_list_audit, do_list_audit)
+ADMIN_METHOD(method_issue_temporary, do_issue_temporary_valid_user)
 
 static int method_set_password(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         sd_bus_message_sensitive(m);
-        return authz_admin(userdata, m, PG_POLKIT_MANAGE, do_set_password, error);
+        return authz_admin(userdata, m, PG_POLKIT_MANAGE, do_set_password_valid_user, error);
 }
 
 #define U SD_BUS_VTABLE_UNPRIVILEGED
@@ -593,6 +626,8 @@ static const sd_bus_vtable accounts_vtable[] = {
                                 SD_BUS_NO_RESULT, method_lock, U),
         SD_BUS_METHOD_WITH_ARGS("UnlockAccount", SD_BUS_ARGS("s", user), SD_BUS_NO_RESULT,
                                 method_unlock, U),
+        SD_BUS_METHOD_WITH_ARGS("IssueTemporaryPassword", SD_BUS_ARGS("s", user), SD_BUS_NO_RESULT,
+                                method_issue_temporary, U),
         SD_BUS_METHOD_WITH_ARGS("ListAudit", SD_BUS_ARGS("t", since_usec, "u", max),
                                 SD_BUS_RESULT("a(tsss)", entries), method_list_audit, U),
         SD_BUS_VTABLE_END,

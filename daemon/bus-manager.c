@@ -5,6 +5,7 @@
 #include "bus-names.h"
 #include "clock.h"
 #include "daemon.h"
+#include "identifier.h"
 #include "lockout.h"
 #include "macro.h"
 #include "messages.h"
@@ -24,14 +25,18 @@ static int get_account_status(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus
         if (caller != 0 && (unix_user_uid(user, &owner) < 0 || owner != caller))
                 return sd_bus_error_set(error, PG_ERROR_ACCESS_DENIED,
                                         "Only root or the account's owner may see its status.");
+        /* Not a unix name, no account (and LMDB refuses an empty key with an I/O error). */
+        if (!unix_name_valid(user))
+                return bus_account_error(error, -ENOENT);
         if ((r = store_read_account(d->store, user, &a)) < 0)
                 return bus_account_error(error, r);
         bool locked = a.locked || a.disabled;
         bool must_change = a.must_change;
+        uint64_t expires = a.password_expires_usec;
         account_clear(&a);
         return sd_bus_reply_method_return(m, "a{sv}", 3, "PasswordChangeRequired", "b", must_change,
                                           "Locked", "b", locked, "PasswordExpiresUSec", "t",
-                                          (uint64_t)0);
+                                          expires);
 }
 
 static int method_get_account_status(sd_bus_message *m, void *userdata, sd_bus_error *error)

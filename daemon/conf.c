@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "document.h"
 #include "macro.h"
 
 #define USEC_PER_SEC 1000000ULL
@@ -71,6 +72,57 @@ UINT_SETTER(set_lockout_max, lockout_max_usec, 60, 3600, USEC_PER_SEC)
 UINT_SETTER(set_country_code, country_code, 1, 999, 1)
 UINT_SETTER(set_idle_timeout, conversation_idle_usec, 60, 3600, USEC_PER_SEC)
 UINT_SETTER(set_hash_workers, hash_workers, 0, 64, 1)
+UINT_SETTER(set_delivery_timeout, delivery_timeout_usec, 1, 120, USEC_PER_SEC)
+UINT_SETTER(set_code_lifetime, code_lifetime_usec, 60, 30 * 60, USEC_PER_SEC)
+UINT_SETTER(set_code_resend, code_resend_usec, 30, 600, USEC_PER_SEC)
+UINT_SETTER(set_code_tries, code_tries, 1, 5, 1)
+UINT_SETTER(set_codes_per_hour, codes_per_hour, 1, 10, 1)
+UINT_SETTER(set_attempts_per_hour, attempts_per_hour, 1, 20, 1)
+UINT_SETTER(set_caller_attempts, caller_attempts_per_hour, 1, 1000, 1)
+UINT_SETTER(set_messages_per_hour, messages_per_hour, 1, 100000, 1)
+UINT_SETTER(set_temporary_lifetime, temporary_lifetime_usec, 3600, 7 * 24 * 3600, USEC_PER_SEC)
+
+static int parse_bool(const char *v, bool *ret)
+{
+        if (streq(v, "yes") || streq(v, "true") || streq(v, "1"))
+                *ret = true;
+        else if (streq(v, "no") || streq(v, "false") || streq(v, "0"))
+                *ret = false;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static int set_login_after(Config *c, const char *v)
+{
+        return parse_bool(v, &c->login_after_recovery);
+}
+
+static int set_terminate_sessions(Config *c, const char *v)
+{
+        return parse_bool(v, &c->terminate_sessions_on_recovery);
+}
+
+/* A comma-separated list of document types, at least one. */
+static int set_recovery_documents(Config *c, const char *v)
+{
+        _cleanup_free_ char *copy = strdup(v);
+        unsigned set = 0;
+        char *save = NULL;
+        DocType t;
+
+        if (!copy)
+                return -ENOMEM;
+        for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+                if (doc_type_from_string(w, &t) < 0)
+                        return -EINVAL;
+                set |= 1u << t;
+        }
+        if (!set)
+                return -EINVAL;
+        c->recovery_documents = set;
+        return 0;
+}
 
 static int set_abs_path(char **field, const char *v)
 {
@@ -163,6 +215,20 @@ static const struct {
         { "phone", "trunk_prefix", set_trunk_prefix, "up to 3 digits, or empty" },
         { "delivery", "sms", set_sms, "spool:/DIR, sendmail[:/PATH] or command:/PATH" },
         { "delivery", "email", set_email, "spool:/DIR, sendmail[:/PATH] or command:/PATH" },
+        { "delivery", "timeout", set_delivery_timeout, "seconds, from 1 to 120" },
+        { "delivery", "messages_per_hour", set_messages_per_hour, "a number from 1 to 100000" },
+        { "recovery", "documents", set_recovery_documents,
+          "a list of passport, snils and inn, separated by commas" },
+        { "recovery", "code_lifetime", set_code_lifetime, "seconds, from 60 to 1800" },
+        { "recovery", "code_resend", set_code_resend, "seconds, from 30 to 600" },
+        { "recovery", "code_tries", set_code_tries, "a number from 1 to 5" },
+        { "recovery", "codes_per_hour", set_codes_per_hour, "a number from 1 to 10" },
+        { "recovery", "attempts_per_hour", set_attempts_per_hour, "a number from 1 to 20" },
+        { "recovery", "caller_attempts_per_hour", set_caller_attempts, "a number from 1 to 1000" },
+        { "recovery", "login_after_recovery", set_login_after, "yes or no" },
+        { "recovery", "terminate_sessions_on_recovery", set_terminate_sessions, "yes or no" },
+        { "recovery", "temporary_password_lifetime", set_temporary_lifetime,
+          "seconds, from 3600 to 604800" },
         { "conversation", "idle_timeout", set_idle_timeout, "seconds, from 60 to 3600" },
         { "daemon", "hash_workers", set_hash_workers, "a number from 0 (one per core) to 64" },
 };
@@ -225,6 +291,16 @@ static int config_defaults(Config *c)
         c->lockout_max_usec = 15 * 60 * USEC_PER_SEC;
         c->country_code = 7;
         c->conversation_idle_usec = 15 * 60 * USEC_PER_SEC;
+        c->delivery_timeout_usec = 30 * USEC_PER_SEC;
+        c->messages_per_hour = 1000;
+        c->recovery_documents = 1u << DOC_PASSPORT | 1u << DOC_SNILS | 1u << DOC_INN;
+        c->code_lifetime_usec = 10 * 60 * USEC_PER_SEC;
+        c->code_resend_usec = 60 * USEC_PER_SEC;
+        c->code_tries = 3;
+        c->codes_per_hour = 5;
+        c->attempts_per_hour = 10;
+        c->caller_attempts_per_hour = 30;
+        c->temporary_lifetime_usec = 24 * 3600 * USEC_PER_SEC;
 
         const char *creds = getenv("CREDENTIALS_DIRECTORY");
         char *pepper = NULL;

@@ -27,6 +27,19 @@ typedef struct Config {
 
         char *delivery_sms;
         char *delivery_email;
+        uint64_t delivery_timeout_usec;
+
+        unsigned recovery_documents; /* bit set of DocType */
+        uint64_t code_lifetime_usec;
+        uint64_t code_resend_usec;
+        unsigned code_tries;
+        unsigned codes_per_hour;           /* per account */
+        unsigned attempts_per_hour;        /* per identifier typed, known or not */
+        unsigned caller_attempts_per_hour; /* per calling uid other than root */
+        unsigned messages_per_hour;        /* all codes and notices of the host */
+        bool login_after_recovery;
+        bool terminate_sessions_on_recovery;
+        uint64_t temporary_lifetime_usec;
 
         uint64_t conversation_idle_usec;
         unsigned hash_workers;

@@ -40,10 +40,12 @@ int change_begin(Conversation *c, sd_bus_error *error)
                 return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
                                         "No such passgate account.");
         c->state = CHANGE_START;
+        c->step = change_step;
+        c->how = c->admin_reset ? "reset" : "change";
         return 0;
 }
 
-static int ask_new(Conversation *c, sd_bus_message *m, const char *notice, unsigned notice_arg)
+int change_ask_new(Conversation *c, sd_bus_message *m, const char *notice, unsigned notice_arg)
 {
         c->state = CHANGE_ASK_NEW;
         c->new_password = erase_and_free(c->new_password);
@@ -62,7 +64,7 @@ static int refuse(Conversation *c, sd_bus_message *m, const char *notice, unsign
                                   "new password refused too often", NULL, NULL);
                 return conversation_fail(c, m, PG_ERROR_PASSWORD_REJECTED, MSG_TOO_MANY_TRIES);
         }
-        return ask_new(c, m, notice, arg);
+        return change_ask_new(c, m, notice, arg);
 }
 
 static void on_saved(Daemon *d, int r, void *userdata)
@@ -72,6 +74,8 @@ static void on_saved(Daemon *d, int r, void *userdata)
 
         if (m && r < 0)
                 (void)conversation_fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
+        else if (m && streq(c->how, "recovery"))
+                (void)recovery_finish(c, m);
         else if (m)
                 (void)conversation_reply(c, m,
                                          &(StepReply){ .kind = PG_STEP_DONE,
@@ -91,7 +95,8 @@ static void on_saved_hash(Conversation *c, sd_bus_message *m, HashJob *job)
         PasswordSave s = { .user = c->user,
                            .hash = job->new_hash,
                            .must_change = false,
-                           .how = c->admin_reset ? "reset" : "change",
+                           .how = c->how,
+                           .locale = c->locale,
                            .caller = c->owner };
         conversation_park(c, m);
         if (password_save(c->d, &s, on_saved, c) < 0)
@@ -120,7 +125,7 @@ static void on_old_recorded(Daemon *d, const Attempt *o, int r, void *userdata)
         else if (!o->succeeded)
                 (void)conversation_fail(c, m, PG_ERROR_AUTHENTICATION_FAILED, MSG_LOGIN_FAILED);
         else
-                (void)ask_new(c, m, NULL, 0);
+                (void)change_ask_new(c, m, NULL, 0);
         sd_bus_message_unref(m);
         conversation_unref(c);
 }
@@ -236,7 +241,7 @@ int change_step(Conversation *c, sd_bus_message *m, const char *value)
         switch (c->state) {
         case CHANGE_START:
                 if (c->admin_reset)
-                        return ask_new(c, m, NULL, 0);
+                        return change_ask_new(c, m, NULL, 0);
                 c->state = CHANGE_ASK_OLD;
                 return conversation_reply(c, m,
                                           &(StepReply){ .kind = PG_STEP_SECRET,

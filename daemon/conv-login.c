@@ -23,6 +23,7 @@ enum {
 int login_begin(Conversation *c, sd_bus_error *error)
 {
         c->state = LOGIN_START;
+        c->step = login_step;
         return 0;
 }
 
@@ -117,14 +118,22 @@ int login_step(Conversation *c, sd_bus_message *m, const char *value)
                                                         .id = "identifier",
                                                         .message = MSG_ASK_IDENTIFIER });
         case LOGIN_ASK_IDENTIFIER:
-                if (isempty(value) || strlen(value) > 256)
+                if (isempty(value))
                         return fail_login(c, m);
+                /* As BeginConversation answers the same text as its login. */
+                if (!conversation_text_valid(value, 256))
+                        return sd_bus_reply_method_errorf(
+                                m, PG_ERROR_INVALID_ARGS,
+                                "The login is too long or contains control characters.");
                 free(c->login);
                 if (!(c->login = strdup(value)))
                         return -ENOMEM;
                 return ask_password(c, m);
         case LOGIN_ASK_PASSWORD:
-                if (isempty(value) || strlen(value) > policy_max_bytes(c->d->policy))
+                /* The prompt says so: no password means "I don't know it". */
+                if (isempty(value))
+                        return recovery_enter(c, m);
+                if (strlen(value) > policy_max_bytes(c->d->policy))
                         return fail_login(c, m);
                 return verify(c, m, value);
         default:

@@ -37,6 +37,7 @@ Conversation *conversation_unref(Conversation *c)
         free(c->service);
         free(c->locale);
         erase_and_free(c->new_password);
+        recovery_free(c->recovery);
         free(c);
         return NULL;
 }
@@ -66,11 +67,22 @@ static void conversation_finish(Conversation *c)
         conversation_unref(c);
 }
 
+/* A login that has not got to its password yet names its account only by what was typed. */
+static bool conversation_about(Conversation *c, const char *user)
+{
+        _cleanup_free_ char *resolved = NULL;
+
+        if (streq_ptr(c->user, user) || (c->recovery && streq_ptr(c->recovery->matched, user)))
+                return true;
+        return !c->user && streq(c->flow, PG_FLOW_LOGIN) && !isempty(c->login) &&
+               resolve_login(c->d, c->login, &resolved) >= 0 && streq(resolved, user);
+}
+
 void conversations_cancel_user(Daemon *d, const char *user)
 {
         for (Conversation *c = d->conversations, *n; c; c = n) {
                 n = c->next;
-                if (streq_ptr(c->user, user))
+                if (conversation_about(c, user))
                         conversation_finish(c);
         }
 }
@@ -79,6 +91,24 @@ void conversations_free_all(Daemon *d)
 {
         while (d->conversations)
                 conversation_finish(d->conversations);
+}
+
+static int append_choices(Conversation *c, sd_bus_message *r, const StepReply *s)
+{
+        int k;
+        if ((k = sd_bus_message_open_container(r, 'e', "sv")) < 0 ||
+            (k = sd_bus_message_append(r, "s", "Choices")) < 0 ||
+            (k = sd_bus_message_open_container(r, 'v', "a(ss)")) < 0 ||
+            (k = sd_bus_message_open_container(r, 'a', "(ss)")) < 0)
+                return k;
+        for (size_t i = 0; i < s->n_choices; i++)
+                if ((k = sd_bus_message_append(r, "(ss)", s->choices[i].id,
+                                               l10n_gettext(c->locale, s->choices[i].label))) < 0)
+                        return k;
+        if ((k = sd_bus_message_close_container(r)) < 0 ||
+            (k = sd_bus_message_close_container(r)) < 0)
+                return k;
+        return sd_bus_message_close_container(r);
 }
 
 static int append_sv(sd_bus_message *r, const char *key, const char *type, const void *v)
@@ -125,6 +155,7 @@ int conversation_reply(Conversation *c, sd_bus_message *m, const StepReply *s)
              (r = append_sv(reply, "PasswordChangeRequired", "b", &s->change_required)) < 0) ||
             (s->error && (r = append_sv(reply, "Error", "s", s->error)) < 0) ||
             (s->password && (r = append_sv(reply, "Password", "s", s->password)) < 0) ||
+            (s->n_choices && (r = append_choices(c, reply, s)) < 0) ||
             (r = sd_bus_message_close_container(reply)) < 0)
                 goto out;
         r = sd_bus_send(NULL, reply, NULL);
@@ -240,6 +271,14 @@ static int read_client(Conversation *c, sd_bus_message *m, sd_bus_error *error)
                         if (strlen(s) > 256)
                                 return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
                                                          "Client key %s is too long.", key);
+                        /* A garbled LANG must not stop a login: its user just reads English. */
+                        bool garbled = !conversation_text_valid(s, 256);
+                        if (garbled && !streq(key, "Locale"))
+                                return sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS,
+                                                         "Client key %s has control characters.",
+                                                         key);
+                        if (garbled)
+                                s = "C";
                         char **field = streq(key, "Service")  ? &c->service
                                        : streq(key, "Locale") ? &c->locale
                                                               : NULL;
@@ -264,7 +303,7 @@ static int read_client(Conversation *c, sd_bus_message *m, sd_bus_error *error)
         return sd_bus_message_exit_container(m);
 }
 
-static bool valid_text(const char *s, size_t max)
+bool conversation_text_valid(const char *s, size_t max)
 {
         size_t n = strnlen(s, max + 1);
         if (n > max || u8_check((const uint8_t *)s, n))
@@ -290,7 +329,7 @@ static int begin_conversation(sd_bus_message *m, Daemon *d, uid_t uid, sd_bus_er
 
         if ((r = sd_bus_message_read(m, "ss", &flow, &login)) < 0)
                 return r;
-        if (!valid_text(login, MAX_LOGIN_BYTES))
+        if (!conversation_text_valid(login, MAX_LOGIN_BYTES))
                 return sd_bus_error_set(error, PG_ERROR_INVALID_ARGS,
                                         "The login is too long or contains control characters.");
         /* Root runs every login of sshd, login and su: only the global bound applies to it. */
@@ -326,6 +365,9 @@ static int begin_conversation(sd_bus_message *m, Daemon *d, uid_t uid, sd_bus_er
         } else if (streq(flow, PG_FLOW_CHANGE_PASSWORD)) {
                 c->flow = PG_FLOW_CHANGE_PASSWORD;
                 r = change_begin(c, error);
+        } else if (streq(flow, PG_FLOW_RECOVERY)) {
+                c->flow = PG_FLOW_RECOVERY;
+                r = recovery_begin(c, error);
         } else
                 r = sd_bus_error_setf(error, PG_ERROR_INVALID_ARGS, "Unknown flow.");
         if (r < 0 || sd_bus_error_is_set(error)) {
@@ -408,8 +450,7 @@ static int method_step(sd_bus_message *m, void *userdata, sd_bus_error *error)
                 r = conversation_fail(c, m, PG_ERROR_EXPIRED, MSG_EXPIRED);
         else {
                 touch(c);
-                r = streq(c->flow, PG_FLOW_LOGIN) ? login_step(c, m, value)
-                                                  : change_step(c, m, value);
+                r = c->step(c, m, value);
         }
         conversation_unref(c);
         return r;

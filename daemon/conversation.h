@@ -4,6 +4,13 @@
 #include <stdbool.h>
 
 #include "daemon.h"
+#include "delivery.h"
+#include "document.h"
+
+typedef struct StepChoice {
+        const char *id;
+        const char *label; /* untranslated, from messages.h */
+} StepChoice;
 
 /* What a Step answers: the kind, the stable step Id, the text, and the keys some kinds carry. */
 typedef struct StepReply {
@@ -17,7 +24,25 @@ typedef struct StepReply {
         bool change_required;
         const char *error;
         const char *password;
+        const StepChoice *choices;
+        size_t n_choices;
 } StepReply;
+
+/* What a recovery knows. Whether the account matched is never shown in what it answers. */
+typedef struct Recovery {
+        int state;
+        unsigned malformed; /* inputs asked again */
+        Channel channel;
+        char *identifier; /* normalised */
+        char *masked;
+        DocType doc_type;
+        char *matched; /* the account whose document matched, NULL when none did */
+        uint64_t code_sent_usec;
+        unsigned code_tries;
+        bool delivery_failed;
+} Recovery;
+
+typedef int (*conversation_step_t)(Conversation *c, sd_bus_message *m, const char *value);
 
 struct Conversation {
         unsigned n_ref;
@@ -34,6 +59,9 @@ struct Conversation {
         char *locale;
         bool remote;
         bool admin_reset;
+        conversation_step_t step;
+        const char *how; /* PasswordChanged "how" of the password this conversation saves */
+        Recovery *recovery;
         int state;
         unsigned refusals;
         char *new_password;
@@ -42,6 +70,9 @@ struct Conversation {
         uint64_t expires_usec;
         bool finished;
 };
+
+/* UTF-8 of at most max bytes without control characters: what a name or identifier may be. */
+bool conversation_text_valid(const char *s, size_t max);
 
 Conversation *conversation_ref(Conversation *c);
 Conversation *conversation_unref(Conversation *c);
@@ -69,3 +100,12 @@ int login_begin(Conversation *c, sd_bus_error *error);
 int login_step(Conversation *c, sd_bus_message *m, const char *value);
 int change_begin(Conversation *c, sd_bus_error *error);
 int change_step(Conversation *c, sd_bus_message *m, const char *value);
+/* Goes on to the new password, for a recovery whose code was good. */
+int change_ask_new(Conversation *c, sd_bus_message *m, const char *notice, unsigned notice_arg);
+int recovery_begin(Conversation *c, sd_bus_error *error);
+/* Switches a login conversation to recovery (an empty password) and answers this Step. */
+int recovery_enter(Conversation *c, sd_bus_message *m);
+int recovery_step(Conversation *c, sd_bus_message *m, const char *value);
+/* After the new password is stored: cancels what else was open, answers how the flow ends. */
+int recovery_finish(Conversation *c, sd_bus_message *m);
+void recovery_free(Recovery *r);

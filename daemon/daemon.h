@@ -6,6 +6,7 @@
 #include <systemd/sd-event.h>
 
 #include "conf.h"
+#include "delivery.h"
 #include "hasher.h"
 #include "pepper.h"
 #include "policy.h"
@@ -21,6 +22,8 @@ typedef struct Daemon {
         Pepper pepper;
         WorkQueue *hashers; /* Argon2id, one thread per core at most */
         WorkQueue *writer;  /* one thread: store writes and their fsync, in submission order */
+        WorkQueue *senders; /* delivery of codes and notices: child processes, waits */
+        Delivery *delivery;
         Policy *policy;
         char *dummy_hash; /* verified against for unknown or blocked accounts: same cost, same time
                            */
@@ -73,10 +76,20 @@ typedef struct PasswordSave {
         const char *user;
         const char *hash;
         bool must_change;
-        const char *how; /* PasswordChanged "how" */
+        uint64_t expires_usec; /* a temporary password: when it stops working; 0: never */
+        const char *locale;    /* of the notices to the contacts; NULL: the daemon's */
+        const char *how;       /* PasswordChanged "how" */
         uid_t caller;
 } PasswordSave;
 int password_save(Daemon *d, const PasswordSave *s, write_done_t done, void *userdata);
+
+/* temporary-password.c: Accounts.IssueTemporaryPassword, once authorized. */
+int do_issue_temporary(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error);
+
+/* notify.c: the host's message budget, n messages at once (-EDQUOT when spent), and the notices. */
+int notice_budget_take(Daemon *d, MDB_txn *txn, unsigned n);
+void notify_password_changed(Daemon *d, const char *user, const char *phone, const char *email,
+                             const char *how, const char *locale);
 
 /* bus-*.c */
 int bus_manager_register(Daemon *d);
@@ -84,5 +97,6 @@ int bus_accounts_register(Daemon *d);
 int bus_conversation_register(Daemon *d);
 /* -ENOENT from the store as NoSuchAccount; other errors as they are. */
 int bus_account_error(sd_bus_error *error, int r);
+/* Ends every conversation about user, also recoveries that matched it and not yet said so. */
 void conversations_cancel_user(Daemon *d, const char *user);
 void conversations_free_all(Daemon *d);

@@ -16,7 +16,9 @@ uint64_t lockout_until(const Account *a, const Config *c)
 
 bool lockout_blocked(const Account *a, const Config *c, uint64_t now)
 {
-        return !a->password_hash || a->locked || a->disabled || now < lockout_until(a, c);
+        /* An expired temporary password is refused like a wrong one: recovery is the way on. */
+        return !a->password_hash || a->locked || a->disabled || now < lockout_until(a, c) ||
+               (a->password_expires_usec && now >= a->password_expires_usec);
 }
 
 bool lockout_record_failure(Account *a, const Config *c, uint64_t now)

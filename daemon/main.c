@@ -101,7 +101,10 @@ static int run(const char *config_path)
         sigprocmask(SIG_BLOCK, &mask, NULL);
         if ((r = sd_event_default(&d.event)) < 0 ||
             (r = workqueue_new(d.event, d.config->hash_workers, &d.hashers)) < 0 ||
-            (r = workqueue_new(d.event, 1, &d.writer)) < 0)
+            (r = workqueue_new(d.event, 1, &d.writer)) < 0 ||
+            (r = workqueue_new(d.event, 2, &d.senders)) < 0 ||
+            (r = delivery_new(d.senders, d.config->delivery_sms, d.config->delivery_email,
+                              d.config->delivery_timeout_usec, &d.delivery)) < 0)
                 goto out;
         if ((r = sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL)) < 0 ||
             (r = sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL)) < 0)
@@ -128,6 +131,9 @@ out:
         /* Hashes first: what they hand on to the writer still gets written or answered. */
         workqueue_free(d.hashers);
         workqueue_free(d.writer);
+        /* Codes and notices already handed over still go out (or time out) before we stop. */
+        workqueue_free(d.senders);
+        delivery_free(d.delivery);
         conversations_free_all(&d);
         d.bus = sd_bus_flush_close_unref(d.bus);
         sd_event_unref(d.event);

@@ -71,11 +71,16 @@ static int put_str(Buf *b, uint8_t tag, const char *s)
         return s ? put(b, tag, s, strlen(s)) : 0;
 }
 
+static void put_be(uint8_t *x, uint64_t v, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                x[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
 static int put_u64(Buf *b, uint8_t tag, uint64_t v)
 {
         uint8_t x[8];
-        for (int i = 0; i < 8; i++)
-                x[i] = (uint8_t)(v >> (56 - 8 * i));
+        put_be(x, v, sizeof x);
         return put(b, tag, x, sizeof x);
 }
 
@@ -119,6 +124,28 @@ int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_
                 return r;
         for (unsigned i = 0; i < a->n_history; i++)
                 if ((r = put_str(&b, TAG_HISTORY, a->history[i])) < 0)
+                        return r;
+        if (a->password_expires_usec &&
+            (r = put_u64(&b, TAG_PASSWORD_EXPIRES, a->password_expires_usec)) < 0)
+                return r;
+        if (a->code_set) {
+                uint8_t v[PEPPER_HASH_BYTES + 8];
+                memcpy(v, a->code_hash, PEPPER_HASH_BYTES);
+                put_be(v + PEPPER_HASH_BYTES, a->code_issued_usec, 8);
+                r = put(&b, TAG_CODE, v, sizeof v);
+                sodium_memzero(v, sizeof v);
+                if (r < 0)
+                        return r;
+        }
+        if (a->code_tries) {
+                uint8_t v[12];
+                put_be(v, a->code_tries, 4);
+                put_be(v + 4, a->code_last_failure_usec, 8);
+                if ((r = put(&b, TAG_CODE_TRIES, v, sizeof v)) < 0)
+                        return r;
+        }
+        for (unsigned i = 0; i < a->n_codes_sent; i++)
+                if ((r = put_u64(&b, TAG_CODE_SENT, a->codes_sent[i])) < 0)
                         return r;
         for (int t = 0; t < _DOC_MAX; t++) {
                 const AccountDocument *d = &a->documents[t];
@@ -225,6 +252,29 @@ static int decode_fields(const uint8_t *d, size_t size, Account *a)
                         memcpy(doc->last, v + 1 + PEPPER_HASH_BYTES, n - 1 - PEPPER_HASH_BYTES);
                         break;
                 }
+                case TAG_PASSWORD_EXPIRES:
+                        if (n != 8)
+                                return -EBADMSG;
+                        a->password_expires_usec = get_u64(v, n);
+                        break;
+                case TAG_CODE:
+                        if (n != PEPPER_HASH_BYTES + 8)
+                                return -EBADMSG;
+                        a->code_set = true;
+                        memcpy(a->code_hash, v, PEPPER_HASH_BYTES);
+                        a->code_issued_usec = get_u64(v + PEPPER_HASH_BYTES, 8);
+                        break;
+                case TAG_CODE_TRIES:
+                        if (n != 12)
+                                return -EBADMSG;
+                        a->code_tries = (uint32_t)get_u64(v, 4);
+                        a->code_last_failure_usec = get_u64(v + 4, 8);
+                        break;
+                case TAG_CODE_SENT:
+                        if (n != 8 || a->n_codes_sent >= CODES_SENT_MAX)
+                                return -EBADMSG;
+                        a->codes_sent[a->n_codes_sent++] = get_u64(v, n);
+                        break;
                 case TAG_FULL_NAME:
                         r = dup_str(&a->full_name, v, n);
                         break;

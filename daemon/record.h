@@ -26,6 +26,10 @@ enum {
         TAG_PASSWORD_CHANGED = 7,
         TAG_CREATED = 8,
         TAG_DOCUMENT = 9,
+        TAG_CODE = 10,       /* hash, issue time */
+        TAG_CODE_TRIES = 11, /* wrong tries, time of the last */
+        TAG_CODE_SENT = 12,  /* one per code sent in the last hour */
+        TAG_PASSWORD_EXPIRES = 13,
         TAG_FULL_NAME = 20,
         TAG_PHONE = 21,
         TAG_EMAIL = 22,

@@ -17,7 +17,7 @@ struct Store {
         /* Readers hold it shared; growing the map (LMDB: no transaction may be open) exclusive. */
         pthread_rwlock_t map_lock;
         MDB_env *env;
-        MDB_dbi meta, accounts, index, audit;
+        MDB_dbi meta, accounts, index, audit, limits;
         const Pepper *pepper;
         size_t map_size;
 };
@@ -38,6 +38,9 @@ static int mdb_to_errno(int rc)
         case MDB_PAGE_NOTFOUND:
         case MDB_INVALID:
                 return -EUCLEAN;
+        case MDB_BAD_VALSIZE:
+                /* An empty or over-long key: a caller's mistake, not the disk's. */
+                return -EINVAL;
         case MDB_VERSION_MISMATCH:
                 return -EPROTONOSUPPORT;
         case MDB_READERS_FULL:
@@ -314,6 +317,40 @@ int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn
         return r < 0 ? r : 0;
 }
 
+/* A limit's value is the times of its recent events, oldest first, at most cap of them. */
+int store_limit_take(Store *s, MDB_txn *txn, const uint8_t *key, unsigned cap, uint64_t window_usec,
+                     uint64_t now, bool take)
+{
+        MDB_val k = { .mv_size = PEPPER_HASH_BYTES, .mv_data = (void *)key }, v;
+        _cleanup_free_ uint8_t *events = NULL;
+        size_t n = 0;
+
+        if (cap == 0)
+                return -EDQUOT;
+        int r = mdb_to_errno(mdb_get(txn, s->limits, &k, &v));
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (!(events = malloc(8 * ((size_t)cap + 1))))
+                return -ENOMEM;
+        if (r == 0) {
+                const uint8_t *b = v.mv_data;
+                for (size_t i = 0; i + 8 <= v.mv_size; i += 8) {
+                        uint64_t t = get_be64(b + i);
+                        /* A clock moved back keeps its events: they still count. */
+                        if (t + window_usec <= now || n >= cap)
+                                continue;
+                        put_be64(events + 8 * n++, t);
+                }
+        }
+        if (n >= cap)
+                return -EDQUOT;
+        if (!take)
+                return 0;
+        put_be64(events + 8 * n++, now);
+        v = (MDB_val){ .mv_size = 8 * n, .mv_data = events };
+        return mdb_to_errno(mdb_put(txn, s->limits, &k, &v, 0));
+}
+
 static int get_schema(Store *s, MDB_txn *txn, unsigned *ret)
 {
         MDB_val k = val_str("schema"), v;
@@ -412,7 +449,8 @@ int store_open(const char *dir, const Pepper *p, Store **ret)
         if ((r = mdb_to_errno(mdb_dbi_open(txn, "meta", MDB_CREATE, &s->meta))) < 0 ||
             (r = mdb_to_errno(mdb_dbi_open(txn, "accounts", MDB_CREATE, &s->accounts))) < 0 ||
             (r = mdb_to_errno(mdb_dbi_open(txn, "index", MDB_CREATE, &s->index))) < 0 ||
-            (r = mdb_to_errno(mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit))) < 0) {
+            (r = mdb_to_errno(mdb_dbi_open(txn, "audit", MDB_CREATE, &s->audit))) < 0 ||
+            (r = mdb_to_errno(mdb_dbi_open(txn, "limits", MDB_CREATE, &s->limits))) < 0) {
                 mdb_txn_abort(txn);
                 goto fail;
         }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <lmdb.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "account.h"
@@ -51,5 +52,12 @@ typedef int (*store_audit_fn)(uint64_t usec, const char *user, const char *event
                               const char *detail, void *userdata);
 int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn fn,
                      void *userdata);
+
+/*
+ * Rate limits by a PEPPER_HASH_BYTES key: -EDQUOT when cap events already happened within the
+ * window before now; otherwise 0, and with take the event at now is recorded.
+ */
+int store_limit_take(Store *s, MDB_txn *txn, const uint8_t *key, unsigned cap, uint64_t window_usec,
+                     uint64_t now, bool take);
 
 int store_schema_version(Store *s, unsigned *ret);

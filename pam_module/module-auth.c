@@ -16,6 +16,7 @@
 typedef struct AuthContext {
         pam_handle_t *pamh;
         const ModuleOptions *options;
+        ModuleConv conv;
         const char *stored; /* PAM_AUTHTOK from an earlier module, offered once */
         bool stored_used;
         int pam_code; /* why ask() gave up, PAM_SUCCESS while it did not */
@@ -45,7 +46,7 @@ static int auth_ask(const ConvPrompt *p, char **ret_answer, void *userdata)
                 return auth_fail(c, PAM_AUTH_ERR, -EPERM);
         }
 
-        r = module_conv_render(c->pamh, p, ret_answer);
+        r = module_conv_render(&c->conv, p, ret_answer);
         if (r < 0)
                 return auth_fail(c, r == -ENOMEM ? PAM_BUF_ERR : PAM_CONV_ERR, r);
 
@@ -65,7 +66,9 @@ static int run_login(pam_handle_t *pamh, const ModuleOptions *options, sd_bus *b
         int r;
 
         module_client_info(pamh, false, &client);
+        ctx->conv = (ModuleConv){ .pamh = pamh, .fold = client.remote };
         r = conv_run(bus, PG_FLOW_LOGIN, user, &client, options->timeout_usec, auth_ask, ctx, ret);
+        module_conv_flush(&ctx->conv);
         if (r < 0)
                 return ctx->pam_code != PAM_SUCCESS ? ctx->pam_code : module_unreachable(pamh, r);
         return PAM_SUCCESS;

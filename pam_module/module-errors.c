@@ -25,6 +25,10 @@ static const struct {
         { PG_ERROR_CANCELLED, { PAM_AUTH_ERR, PAM_AUTHTOK_ERR, PAM_AUTHTOK_ERR } },
         { PG_ERROR_EXPIRED, { PAM_AUTH_ERR, PAM_AUTHTOK_ERR, PAM_AUTHTOK_ERR } },
         { PG_ERROR_STORE, { PAM_AUTHINFO_UNAVAIL, PAM_AUTHINFO_UNAVAIL, PAM_AUTHINFO_UNAVAIL } },
+        { PG_ERROR_DELIVERY_FAILED,
+          { PAM_AUTHINFO_UNAVAIL, PAM_AUTHINFO_UNAVAIL, PAM_AUTHINFO_UNAVAIL } },
+        /* Recovered: not logged in; the message asks for a login with the new password. */
+        { PG_ERROR_PASSWORD_RECOVERED, { PAM_AUTH_ERR, PAM_AUTH_ERR, PAM_AUTH_ERR } },
 };
 
 /* Unknown names fail closed, each stage the way its callers expect. */

@@ -24,6 +24,7 @@
 typedef struct PasswordContext {
         pam_handle_t *pamh;
         const ModuleOptions *options;
+        ModuleConv conv;
         const char *stored_old; /* PAM_OLDAUTHTOK from an earlier module, offered once */
         const char *stored_new; /* PAM_AUTHTOK from an earlier module, offered once */
         bool old_used;
@@ -107,7 +108,7 @@ static int password_ask(const ConvPrompt *p, char **ret_answer, void *userdata)
         if (r != 0)
                 return r < 0 ? r : 0;
 
-        r = module_conv_render(c->pamh, p, ret_answer);
+        r = module_conv_render(&c->conv, p, ret_answer);
         if (r < 0)
                 return password_fail(c, r == -ENOMEM ? PAM_BUF_ERR : PAM_CONV_ERR, r);
 
@@ -208,8 +209,10 @@ int module_password_update(pam_handle_t *pamh, int flags, const ModuleOptions *o
         module_debug(pamh, options, "Changing the password of \"%s\"%s", (const char *)user,
                      client.admin_reset ? " as administrator" : "");
 
+        ctx.conv = (ModuleConv){ .pamh = pamh, .fold = client.remote };
         r = conv_run(bus, PG_FLOW_CHANGE_PASSWORD, user, &client, options->timeout_usec,
                      password_ask, &ctx, &result);
+        module_conv_flush(&ctx.conv);
         if (r < 0)
                 return ctx.pam_code != PAM_SUCCESS ? ctx.pam_code : module_unreachable(pamh, r);
 

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "recovery.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "l10n.h"
+#include "macro.h"
+#include "messages.h"
+
+#define HOUR_USEC (3600ULL * USEC_PER_SEC)
+
+/* The code's hash is bound to the account and the moment it was issued: no replay elsewhere. */
+static void code_hash(Daemon *d, const char *user, uint64_t issued, const char *code,
+                      uint8_t out[PEPPER_HASH_BYTES])
+{
+        char buf[256 + 2 * 21 + CODE_DIGITS];
+        snprintf(buf, sizeof buf, "%s\n%llu\n%s", user, (unsigned long long)issued, code);
+        pepper_hash(d->pepper.code_key, "code", buf, out);
+        sodium_memzero(buf, sizeof buf);
+}
+
+static void limit_key(Daemon *d, const char *kind, const char *value,
+                      uint8_t out[PEPPER_HASH_BYTES])
+{
+        pepper_hash(d->pepper.index_key, kind, value, out);
+}
+
+/*
+ * The per-identifier and per-caller budgets, counted for every request, known or not; and the
+ * host's message budget, checked for every request too, so that a spent budget does not tell a
+ * matching document from a wrong one.
+ */
+static int take_request_limits(CodeRequest *q, MDB_txn *txn, uint64_t now)
+{
+        Daemon *d = q->d;
+        uint8_t id_key[PEPPER_HASH_BYTES], uid_key[PEPPER_HASH_BYTES], global[PEPPER_HASH_BYTES];
+        char uid[16];
+
+        limit_key(d, "limit-identifier", q->identifier, id_key);
+        snprintf(uid, sizeof uid, "%u", (unsigned)q->caller);
+        limit_key(d, "limit-uid", uid, uid_key);
+        limit_key(d, "limit-messages", "", global);
+        /* Root runs every login program: the host's message budget bounds it instead. */
+        bool by_uid = q->caller != 0;
+        int r = store_limit_take(d->store, txn, global, d->config->messages_per_hour, HOUR_USEC,
+                                 now, false);
+        for (int take = 0; take <= 1 && r >= 0; take++) {
+                r = store_limit_take(d->store, txn, id_key, d->config->attempts_per_hour, HOUR_USEC,
+                                     now, take);
+                if (r >= 0 && by_uid)
+                        r = store_limit_take(d->store, txn, uid_key,
+                                             d->config->caller_attempts_per_hour, HOUR_USEC, now,
+                                             take);
+        }
+        return r;
+}
+
+/* The account the identifier names, if its document matches and it may recover at all. */
+static int match_account(CodeRequest *q, MDB_txn *txn, Account *a)
+{
+        Daemon *d = q->d;
+        uint8_t key[PEPPER_HASH_BYTES];
+        _cleanup_free_ char *user = NULL;
+
+        if (q->resend) {
+                if (!q->user)
+                        return -ENOENT;
+                user = strdup(q->user);
+                if (!user)
+                        return -ENOMEM;
+        } else {
+                pepper_hash(d->pepper.index_key, q->channel == CHANNEL_SMS ? "phone" : "email",
+                            q->identifier, key);
+                int r = store_index_lookup(d->store, txn, key, &user);
+                if (r < 0)
+                        return r;
+        }
+        int r = store_get_account(d->store, txn, user, a);
+        if (r < 0)
+                return r;
+        const AccountDocument *doc = &a->documents[q->doc_type];
+        /* An admin lock is not something a code may lift. */
+        if (a->locked || (!q->resend && (!doc->set || sodium_memcmp(doc->hash, q->doc_hash,
+                                                                    PEPPER_HASH_BYTES) != 0)))
+                return -ENOENT;
+        return 0;
+}
+
+static void prune_sent(Account *a, uint64_t now)
+{
+        unsigned n = 0;
+        for (unsigned i = 0; i < a->n_codes_sent; i++)
+                if (a->codes_sent[i] + HOUR_USEC > now)
+                        a->codes_sent[n++] = a->codes_sent[i];
+        a->n_codes_sent = n;
+}
+
+static int new_code_message(CodeRequest *q, const Account *a, const char *code)
+{
+        _cleanup_free_ char *text = NULL;
+        const char *to = q->channel == CHANNEL_SMS ? a->phone : a->email;
+        unsigned minutes = (unsigned)(q->d->config->code_lifetime_usec / (60 * USEC_PER_SEC));
+
+        if (!to)
+                return -ENOENT;
+        if (asprintf(&text, l10n_gettext(q->locale, MSG_MAIL_CODE), code, minutes) < 0)
+                return -ENOMEM;
+        q->msg = message_new(q->channel, to, l10n_gettext(q->locale, MSG_MAIL_CODE_SUBJECT), text);
+        sodium_memzero(text, strlen(text));
+        return q->msg ? 0 : -ENOMEM;
+}
+
+static int issue(CodeRequest *q, MDB_txn *txn, Account *a, uint64_t now)
+{
+        Daemon *d = q->d;
+        const Config *cf = d->config;
+        char code[CODE_DIGITS + 1];
+
+        if (a->code_tries && a->code_last_failure_usec + HOUR_USEC <= now)
+                a->code_tries = 0;
+        prune_sent(a, now);
+        if (a->code_tries >= cf->code_tries ||
+            a->n_codes_sent >= MIN(cf->codes_per_hour, CODES_SENT_MAX)) {
+                q->outcome = CODE_LIMITED;
+                return audit_event(d, txn, a->user, "recovery-limited", q->caller,
+                                   "account hourly limit");
+        }
+        /* Asked again moments later (a second start): the code already sent stands. */
+        if (!q->resend && a->code_set && now < a->code_issued_usec + cf->code_resend_usec) {
+                q->outcome = CODE_QUIET;
+                return audit_event(d, txn, a->user, "recovery-code-kept", q->caller, "");
+        }
+        int r = notice_budget_take(d, txn, 1);
+        if (r == -EDQUOT) {
+                q->outcome = CODE_LIMITED;
+                return audit_event(d, txn, a->user, "recovery-limited", q->caller,
+                                   "host message budget");
+        }
+        if (r < 0)
+                return r;
+
+        snprintf(code, sizeof code, "%0*u", CODE_DIGITS, randombytes_uniform(1000000));
+        a->code_set = true;
+        a->code_issued_usec = now;
+        code_hash(d, a->user, now, code, a->code_hash);
+        a->codes_sent[a->n_codes_sent++] = now;
+        r = new_code_message(q, a, code);
+        sodium_memzero(code, sizeof code);
+        if (r < 0 || (r = store_put_account(d->store, txn, a)) < 0)
+                return r;
+        q->outcome = CODE_SENT;
+        return audit_event(d, txn, a->user,
+                           q->resend ? "recovery-code-resent" : "recovery-code-sent", q->caller,
+                           q->channel == CHANNEL_SMS ? "sms" : "email");
+}
+
+int code_request_txn(Store *s, MDB_txn *txn, void *userdata)
+{
+        CodeRequest *q = userdata;
+        Account a = {};
+        uint64_t now = now_usec();
+
+        /* The transaction may run again after the map grew: start from nothing each time. */
+        q->msg = message_free(q->msg);
+        free(q->matched);
+        q->matched = NULL;
+        q->outcome = CODE_QUIET;
+
+        int r = q->resend ? 0 : take_request_limits(q, txn, now);
+        if (r == -EDQUOT) {
+                q->outcome = CODE_LIMITED;
+                return audit_event(q->d, txn, NULL, "recovery-limited", q->caller,
+                                   "identifier or caller limit");
+        }
+        if (r < 0)
+                return r;
+        r = match_account(q, txn, &a);
+        if (r == -ENOENT) {
+                account_clear(&a);
+                return audit_event(q->d, txn, NULL, "recovery-no-match", q->caller, "");
+        }
+        if (r >= 0 && !(q->matched = strdup(a.user)))
+                r = -ENOMEM;
+        if (r >= 0)
+                r = issue(q, txn, &a, now);
+        account_clear(&a);
+        return r;
+}
+
+void code_request_clear(CodeRequest *q)
+{
+        erase_and_free(q->identifier);
+        free(q->user);
+        free(q->matched);
+        message_free(q->msg);
+        sodium_memzero(q, sizeof *q);
+}
+
+int code_check_txn(Store *s, MDB_txn *txn, void *userdata)
+{
+        CodeCheck *k = userdata;
+        Daemon *d = k->d;
+        Account a = {};
+        uint8_t h[PEPPER_HASH_BYTES];
+        uint64_t now = now_usec();
+
+        k->verdict = CODE_BAD;
+        if (!k->user)
+                return audit_event(d, txn, NULL, "recovery-code-wrong", k->caller, "");
+        int r = store_get_account(d->store, txn, k->user, &a);
+        if (r == -ENOENT)
+                return audit_event(d, txn, NULL, "recovery-code-wrong", k->caller, "");
+        if (r < 0)
+                return r;
+
+        bool live = a.code_set && now < a.code_issued_usec + d->config->code_lifetime_usec &&
+                    a.code_tries < d->config->code_tries;
+        if (a.code_set)
+                code_hash(d, a.user, a.code_issued_usec, k->code, h);
+        if (live && sodium_memcmp(h, a.code_hash, sizeof h) == 0) {
+                /* Spent before anyone hears it was good: a crash now cannot make it reusable. */
+                a.code_set = false;
+                a.code_tries = 0;
+                k->verdict = CODE_GOOD;
+        } else {
+                a.code_tries++;
+                a.code_last_failure_usec = now;
+                if (a.code_tries >= d->config->code_tries) {
+                        a.code_set = false;
+                        k->verdict = CODE_BURNED;
+                }
+        }
+        sodium_memzero(h, sizeof h);
+        if (!a.code_set)
+                sodium_memzero(a.code_hash, sizeof a.code_hash);
+        r = store_put_account(d->store, txn, &a);
+        if (r >= 0)
+                r = audit_event(d, txn, a.user,
+                                k->verdict == CODE_GOOD     ? "recovery-code-accepted"
+                                : k->verdict == CODE_BURNED ? "recovery-code-burned"
+                                                            : "recovery-code-wrong",
+                                k->caller, "");
+        account_clear(&a);
+        return r;
+}
+
+void code_check_clear(CodeCheck *k)
+{
+        free(k->user);
+        sodium_memzero(k, sizeof *k);
+}
