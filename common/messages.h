@@ -12,7 +12,7 @@
 
 /* Daemon: conversation prompts. */
 #define MSG_ASK_IDENTIFIER   N_("Login (user name, phone, e-mail or SNILS): ")
-#define MSG_ASK_PASSWORD     N_("Password: ")
+#define MSG_ASK_PASSWORD     N_("Password (leave empty if you do not know it): ")
 #define MSG_ASK_OLD_PASSWORD N_("Current password: ")
 #define MSG_ASK_NEW_PASSWORD N_("New password (leave empty to generate one): ")
 #define MSG_ASK_REPEAT       N_("Repeat the new password: ")
@@ -26,6 +26,53 @@
 #define MSG_CANCELLED        N_("The conversation was cancelled.")
 #define MSG_EXPIRED          N_("The conversation has expired. Start again.")
 #define MSG_INTERNAL         N_("The service cannot complete this request now. Try again later.")
+
+/* Daemon: recovery ("I don't know the password"). */
+#define MSG_ASK_CONTACT       N_("Phone or e-mail of your account: ")
+#define MSG_CONTACT_MALFORMED N_("Enter a phone number (+7 912 345-67-89) or an e-mail address.")
+#define MSG_ASK_DOCUMENT_TYPE N_("Choose an identity document: ")
+#define MSG_DOCUMENT_TYPE_BAD N_("Choose one of the listed documents.")
+#define MSG_DOC_PASSPORT      N_("Passport")
+#define MSG_DOC_SNILS         N_("SNILS")
+#define MSG_DOC_INN           N_("INN")
+#define MSG_ASK_PASSPORT      N_("Passport series and number (4 + 6 digits): ")
+#define MSG_ASK_SNILS         N_("SNILS (11 digits): ")
+#define MSG_ASK_INN           N_("INN (10 or 12 digits): ")
+#define MSG_PASSPORT_BAD      N_("A passport number is a 4-digit series and a 6-digit number.")
+#define MSG_SNILS_BAD         N_("This is not a valid SNILS: check the digits.")
+#define MSG_INN_BAD           N_("This is not a valid INN: check the digits.")
+/* TRANSLATORS: %s is a masked phone or e-mail address, e.g. "+7 *** ***-**-67". */
+#define MSG_ASK_CODE     N_("A code was sent to %s. Enter it (or type \"resend\" for a new one): ")
+#define MSG_CODE_WRONG   N_("The code is wrong or has expired.")
+#define MSG_CODE_EXPIRED N_("The code has expired: type \"resend\" for a new one.")
+/* TRANSLATORS: %u is a number of seconds, any number: word it without plurals. */
+#define MSG_CODE_WAIT     N_("A new code can be sent in %u s.")
+#define MSG_CODE_RESENT   N_("A new code was sent.")
+#define MSG_CODE_BURNED   N_("Too many wrong codes. Start again later.")
+#define MSG_NOT_SENT      N_("The code could not be sent. Try again later.")
+#define MSG_TRY_LATER     N_("Too many attempts. Try again later.")
+#define MSG_RECOVERED     N_("Your password has been changed. Log in with the new password.")
+#define MSG_RECOVERY_WORD N_("resend")
+
+/* Daemon: messages sent by SMS or e-mail. No secret but the code or password they carry. */
+#define MSG_MAIL_CODE_SUBJECT N_("Your passgate code")
+/* TRANSLATORS: %s is the 6-digit code, %u its lifetime in minutes (any number). */
+#define MSG_MAIL_CODE                                                                              \
+        N_("passgate code: %s. Valid for %u min. Never tell it to anyone, support included.")
+#define MSG_MAIL_NOTICE_SUBJECT N_("Your passgate password was changed")
+/* TRANSLATORS: %s is the account's user name. */
+#define MSG_MAIL_NOTICE_CHANGE   N_("The password of account %s was changed.")
+#define MSG_MAIL_NOTICE_RECOVERY N_("The password of account %s was reset with a one-time code.")
+#define MSG_MAIL_NOTICE_RESET    N_("An administrator set a new password for account %s.")
+#define MSG_MAIL_NOTICE_TEMPORARY                                                                  \
+        N_("A temporary password for account %s was sent to one of your contacts.")
+#define MSG_MAIL_NOTICE_CENTER     N_("The password of account %s was reset at a service center.")
+#define MSG_MAIL_NOTICE_FOOTER     N_("If it was not you, contact support at once.")
+#define MSG_MAIL_TEMPORARY_SUBJECT N_("Your temporary passgate password")
+/* TRANSLATORS: %s is the password, %u its lifetime in hours (any number). */
+#define MSG_MAIL_TEMPORARY                                                                         \
+        N_("Temporary passgate password: %s\nIt works for %u h and must be changed at the next "   \
+           "login.")
 
 /* Daemon: reasons a new password is refused. */
 /* TRANSLATORS: %u here and in the next text is any limit an admin sets: word it without plurals. */
@@ -89,6 +136,9 @@
 #define MSG_CTL_COL_USER         N_("USER")
 #define MSG_CTL_COL_EVENT        N_("EVENT")
 #define MSG_CTL_COL_DETAIL       N_("DETAIL")
+/* TRANSLATORS: %s is a user name. Name no contact: the caller is not told which one. */
+#define MSG_CTL_TEMPORARY_SENT                                                                     \
+        N_("A temporary password for %s was sent to the account's registered contact.")
 /* TRANSLATORS: keep commands, options, USER, TEXT... and exit numbers as they are; 80 columns. */
 #define MSG_CTL_HELP                                                                               \
         N_("passgatectl [OPTIONS...] COMMAND ...\n"                                                \
@@ -104,9 +154,12 @@
            "  user passwd [USER]        Change a password in a dialogue with passgated,\n"         \
            "                            or set it with --password-stdin (admin)\n"                 \
            "  user expire USER          Require a new password at the next login\n"                \
+           "  user temporary USER       Send a temporary password to the account's contact\n"      \
            "  user lock USER            Lock an account\n"                                         \
            "  user unlock USER          Unlock an account\n"                                       \
            "  user delete USER          Delete an account\n"                                       \
+           "  recover [LOGIN]           Set a new password when you do not know yours: a\n"        \
+           "                            code goes to your phone or e-mail\n"                       \
            "  audit                     Show the audit log, oldest entry first\n"                  \
            "  policy                    Show the rules a new password must pass\n"                 \
            "  generate                  Print a strong password that passes them\n"                \
@@ -135,6 +188,10 @@
            "     --generate             Have passgated generate the new password; it is\n"         \
            "                            printed once\n"                                            \
            "\n"                                                                                    \
+           "recover:\n"                                                                            \
+           "     --generate             Have passgated generate the new password; it is\n"         \
+           "                            printed once\n"                                            \
+           "\n"                                                                                    \
            "user lock:\n"                                                                          \
            "     --reason=TEXT          Why the account is locked\n"                               \
            "\n"                                                                                    \
@@ -151,14 +208,16 @@
            "\n"                                                                                    \
            "Exit status:\n"                                                                        \
            "  0  success\n"                                                                        \
-           "  1  other failure; doctor: it found a problem\n"                                      \
+           "  1  other failure (a code or password could not be sent); doctor: it found\n"         \
+           "     a problem\n"                                                                      \
            "  2  usage error\n"                                                                    \
            "  3  access denied\n"                                                                  \
            "  4  no such account or unix user\n"                                                   \
            "  5  passgated cannot be reached (not running, no bus, timeout)\n"                     \
-           "  6  passgated refused an input (invalid value, password rejected,\n"                  \
-           "     identifier in use, account exists)\n"                                             \
-           "  7  authentication failed\n")
+           "  6  passgated refused an input or a request (invalid value, password\n"               \
+           "     rejected, identifier in use, account exists, too many requests, no\n"             \
+           "     contact to send to)\n"                                                            \
+           "  7  authentication failed (recover: too many wrong codes or answers)\n")
 
 /*
  * passgatectl doctor. A finding is one line: what was checked and what is wrong, then on the next

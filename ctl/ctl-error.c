@@ -29,7 +29,14 @@ static const sd_bus_error_map ctl_error_map[] = {
         SD_BUS_ERROR_MAP(PG_ERROR_INVALID_IDENTIFIER, EDOM),
         SD_BUS_ERROR_MAP(PG_ERROR_IDENTIFIER_IN_USE, EEXIST),
         SD_BUS_ERROR_MAP(PG_ERROR_ACCOUNT_EXISTS, EEXIST),
+        /* Too many requests in a while: refused, whatever was asked and by whom. */
+        SD_BUS_ERROR_MAP(PG_ERROR_RATE_LIMITED, EDOM),
+        SD_BUS_ERROR_MAP(PG_ERROR_NO_CONTACT, EDOM),
         SD_BUS_ERROR_MAP(PG_ERROR_AUTHENTICATION_FAILED, EKEYREJECTED),
+        /* Recovery ends so after wrong codes: who asked did not prove to be the account's owner. */
+        SD_BUS_ERROR_MAP(PG_ERROR_TOO_MANY_ATTEMPTS, EKEYREJECTED),
+        /* The delivery backend failed, not the input: a plain failure, try later. */
+        SD_BUS_ERROR_MAP(PG_ERROR_DELIVERY_FAILED, EIO),
         SD_BUS_ERROR_MAP(SD_BUS_ERROR_FAILED, EIO),
         SD_BUS_ERROR_MAP_END,
 };

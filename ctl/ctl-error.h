@@ -4,17 +4,18 @@
 #include <systemd/sd-bus.h>
 
 /*
- * Exit statuses of passgatectl, the one place they are defined (--help repeats them):
+ * Exit statuses of passgatectl, the one place they are defined (--help and passgatectl(1) repeat
+ * them), with the error names that lead to each:
  *
- *   0  success
- *   1  any other failure
+ *   0  success; recover: also PasswordRecovered (the password was changed)
+ *   1  any other failure: StoreFailure, DeliveryFailed, Cancelled, Expired, unknown names
  *   2  usage error: unknown verb or option, missing or extra argument, bad number
- *   3  access denied (org.freedesktop.DBus.Error.AccessDenied,
- * org.passgate1.Error.PermissionDenied) 4  no such account or unix user (NoSuchAccount,
- * NoSuchUnixUser) 5  the daemon cannot be reached: no bus, ServiceUnknown, NameHasNoOwner, NoReply,
- * timeouts 6  the daemon refused an input (InvalidArgs, PasswordRejected, IdentifierInUse,
- *      InvalidIdentifier, AccountExists)
- *   7  authentication failed in a conversation (AuthenticationFailed)
+ *   3  access denied: org.freedesktop.DBus.Error.AccessDenied, PermissionDenied
+ *   4  no such account or unix user: NoSuchAccount, NoSuchUnixUser
+ *   5  the daemon cannot be reached: no bus, ServiceUnknown, NameHasNoOwner, NoReply, timeouts
+ *   6  the daemon refused an input or a request: InvalidArgs, PasswordRejected, IdentifierInUse,
+ *      InvalidIdentifier, AccountExists, RateLimited, NoContact
+ *   7  authentication failed in a conversation: AuthenticationFailed, TooManyAttempts
  *
  * Functions return 0 or a negative errno; the errno carries the class of the failure up to main(),
  * so every D-Bus error name the daemon may send is mapped to an errno that belongs to one class.

@@ -248,3 +248,17 @@ int verb_user_delete(int argc, char **argv, const CtlArgs *args)
 {
         return call_for_user("DeleteAccount", argv[1], NULL);
 }
+
+int verb_user_temporary(int argc, char **argv, const CtlArgs *args)
+{
+        int r = call_for_user("IssueTemporaryPassword", argv[1], NULL);
+
+        if (r < 0)
+                return r;
+        /* Neither the password nor which contact it went to reaches the caller. */
+        if (!args->json) {
+                printf(_(MSG_CTL_TEMPORARY_SENT), argv[1]);
+                fputc('\n', stdout);
+        }
+        return 0;
+}

@@ -18,3 +18,5 @@ int verb_user_expire(int argc, char **argv, const CtlArgs *args);
 int verb_user_lock(int argc, char **argv, const CtlArgs *args);
 int verb_user_unlock(int argc, char **argv, const CtlArgs *args);
 int verb_user_delete(int argc, char **argv, const CtlArgs *args);
+/* A temporary password, sent by passgated to the account's registered contact. */
+int verb_user_temporary(int argc, char **argv, const CtlArgs *args);

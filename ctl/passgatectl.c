@@ -12,6 +12,7 @@
 #include "ctl-error.h"
 #include "ctl-passwd.h"
 #include "ctl-policy.h"
+#include "ctl-recover.h"
 #include "ctl-status.h"
 #include "ctl-user.h"
 #include "macro.h"
@@ -37,6 +38,7 @@ static const Verb user_verbs[] = {
         { "passwd", 1, 2, OPT_MUST_CHANGE | OPT_PASSWORD_STDIN | OPT_GENERATE, verb_user_passwd,
           NULL },
         { "expire", 2, 2, 0, verb_user_expire, NULL },
+        { "temporary", 2, 2, 0, verb_user_temporary, NULL },
         { "lock", 2, 2, OPT_REASON, verb_user_lock, NULL },
         { "unlock", 2, 2, 0, verb_user_unlock, NULL },
         { "delete", 2, 2, 0, verb_user_delete, NULL },
@@ -54,6 +56,7 @@ static int run_doctor(int argc, char **argv, const CtlArgs *args)
 static const Verb verbs[] = {
         { "status", 1, 2, 0, verb_status, NULL },
         { "user", 2, ARGS_ANY, 0, NULL, user_verbs },
+        { "recover", 1, 2, OPT_GENERATE, verb_recover, NULL },
         { "audit", 1, 1, OPT_SINCE | OPT_SINCE_USEC | OPT_MAX, verb_audit, NULL },
         { "policy", 1, 1, 0, verb_policy, NULL },
         { "generate", 1, 1, 0, verb_generate, NULL },
