@@ -179,9 +179,65 @@ class Su(clients.TerminalCase):
         self.assertNotIn(ASK_PASSWORD, out)
         self.assertIn(UNAVAILABLE, out)
 
-    # Recovery (issue 3) goes here: an empty answer at "Password:" starts it inside su's
-    # conversation; assert the whole flow and that su does not run the command afterwards unless
-    # the admin enabled login after recovery.
+    # ------------------------------------------------------------------ recovery
+
+    def recovery_prompts(self):
+        return PROMPTS + (clients.ASK_CONTACT, clients.ASK_DOC_TYPE, clients.ASK_PASSPORT,
+                          clients.ask_code(self.phone))
+
+    def recover(self, t, passport, wrong_code=False):
+        """The whole recovery at su's prompts, up to the repeated new password; returns the code."""
+        clients.converse(t, [(ASK_PASSWORD, ''), (clients.ASK_CONTACT, self.phone)])
+        # su is no remote service (no PAM_RHOST): nothing is folded. The list is a PAM_TEXT_INFO of
+        # its own (three lines), the question follows on a line of its own. On a terminal that
+        # looks as a folded prompt would (misc_conv ends each message with a newline), so the
+        # message kinds are checked in tests/pam/test_recovery.py; here, what the user sees.
+        t.expect(r'\n' + clients.lines(*clients.DOC_MENU, clients.ASK_DOC_TYPE),
+                 'the document list, then the choice')
+        t.send_line('1')
+        clients.converse(t, [(clients.ASK_PASSPORT, passport)])
+        t.expect(re.escape(clients.ask_code(self.phone)))
+        code = self.read_code()
+        if wrong_code:
+            wrong = f'{(int(code) + 1) % 1_000_000:06d}'
+            self.sb.secrets.add(wrong)
+            t.send_line(wrong)
+            t.expect(r'\n' + clients.lines(clients.CODE_WRONG, clients.ask_code(self.phone)),
+                     'the wrong-code notice on a line of its own, then the code asked again')
+        t.send_line(code)
+        clients.converse(t, [(ASK_NEW, self.new), (ASK_REPEAT, self.new)])
+        return code
+
+    def test_recovery_then_su_runs_nothing(self):
+        passport = self.make_recoverable_account()
+        before = len(self.audit())
+        t = self.su()
+        code = self.recover(t, passport, wrong_code=True)
+        # The module's PAM_ERROR_MSG, then su's own pam_strerror(PAM_AUTH_ERR), each on its line.
+        t.expect(clients.lines(clients.RECOVERED, SU_FAILED))
+        out = self.assertRefused(t)
+        self.assertEqual(clients.prompt_sequence(out, self.recovery_prompts()),
+                         [ASK_PASSWORD, clients.ASK_CONTACT, clients.ASK_DOC_TYPE,
+                          clients.ASK_PASSPORT] + [clients.ask_code(self.phone)] * 2 +
+                         [ASK_NEW, ASK_REPEAT], out)
+        self.assertEqual(out.count(clients.RECOVERED), 1, out)
+        self.assertNotIn(code, out)
+        self.assertEqual(len(self.codes_sent()), 1)
+        events = [e[2] for e in self.audit()[before:]]
+        self.assertEqual(events[-1:], ['password-changed'], events)
+        self.assertNotIn('login-success', events)
+
+        self.assertRefused(self.su_with(self.pw))
+        self.assertSwitched(self.su_with(self.new), [ASK_PASSWORD])
+
+    def test_recovery_then_su_runs_the_command_when_the_admin_enabled_it(self):
+        self.restart_with_config('recovery', {'login_after_recovery': 'yes'})
+        passport = self.make_recoverable_account()
+        t = self.su()
+        self.recover(t, passport)
+        self.assertSwitched(t, [ASK_PASSWORD, ASK_NEW, ASK_REPEAT])
+        self.assertNotIn(clients.RECOVERED, t.text())
+        self.assertRefused(self.su_with(self.pw))
 
 
 if __name__ == '__main__':

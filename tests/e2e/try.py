@@ -4,8 +4,9 @@
 state directory with spool delivery, a demo account, then a login through the real PAM module.
 
   try.py [--build-dir DIR] [--user NAME]            interactive login (pam_wrapper), on a terminal
-  try.py [--build-dir DIR] [--user NAME] --script   scripted: forced change, then the new password;
-                                                    exit 0 only if everything worked
+  try.py [--build-dir DIR] [--user NAME] --script   scripted: forced change, the new password, then
+                                                    "I don't know the password" with the code from
+                                                    the spool; exit 0 only if everything worked
 
 Everything started is stopped on exit, on Ctrl-C, SIGTERM and SIGHUP (tests/harness)."""
 import argparse
@@ -14,6 +15,7 @@ import pwd
 import subprocess
 import sys
 import termios
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
@@ -90,14 +92,36 @@ passgate sandbox
   passport    {self.passport}
   password    {self.password}   (temporary: you will be asked to change it)
 
+  Forgot it? Leave the password empty: recovery asks for the phone or e-mail, a document
+  (the passport or SNILS above) and the code, which this sandbox prints as it is "sent".
+
   spool (codes, notices)  {sb.spool_dir}
   daemon log              {sb.daemon_log_path}
   passgatectl here:       DBUS_SYSTEM_BUS_ADDRESS='{sb.address}' {sb.ctl_bin} user show {self.user}
 ''', flush=True)
 
+    def watch_spool(self, stop):
+        """Prints each message as it lands in the spool: what a phone or mailbox would show."""
+        seen = {m['file'] for m in self.sb.spool_messages()}
+        while not stop.wait(0.2):
+            for m in self.sb.spool_messages():
+                if m['file'] in seen:
+                    continue
+                seen.add(m['file'])
+                body = m['body'].strip().replace('\n', ' ')
+                print(f'\r\n    [{m.get("Channel", "?")} to {m.get("To", "?")}] {body}\r', flush=True)
+
     def interactive(self):
         if not sys.stdin.isatty():
             raise SystemExit('try: the interactive login needs a terminal; use --script')
+        stop = threading.Event()
+        threading.Thread(target=self.watch_spool, args=(stop,), daemon=True).start()
+        try:
+            return self.login_loop()
+        finally:
+            stop.set()
+
+    def login_loop(self):
         env = self.sb.pam_env()
         saved = termios.tcgetattr(sys.stdin.fileno())
         try:
@@ -139,6 +163,24 @@ passgate sandbox
         bad = res.auth == 'PAM_AUTH_ERR'
         print(f'{"ok  " if bad else "FAIL"} the temporary password no longer works: {res.codes}')
         ok = ok and bad
+
+        recovered = harness.strong_password()
+        res = self.sb.pam(user=self.user, answers=['', self.phone, '1', self.passport,
+                                                    lambda: self.sb.wait_code(self.phone),
+                                                    recovered, recovered])
+        told = any('Log in with the new password' in t for t in res.errors())
+        good = res.auth == 'PAM_AUTH_ERR' and told
+        print(f'{"ok  " if good else "FAIL"} recovery with the passport and the code from the spool: '
+              f'{res.codes}')
+        if not good:
+            print(repr(res))
+        ok = ok and good
+        res = self.sb.pam(user=self.user, answers=[new])
+        bad = res.auth == 'PAM_AUTH_ERR'
+        print(f'{"ok  " if bad else "FAIL"} the password before the recovery no longer works: {res.codes}')
+        ok = ok and bad
+        res = self.sb.pam(user=self.phone, answers=[recovered])
+        check('login by phone with the recovered password', res, auth='PAM_SUCCESS', acct='PAM_SUCCESS')
         leaks = self.sb.log_leaks([self.passport, harness.digits(self.snils)])
         print(f'{"ok  " if not leaks else "FAIL"} no secret in the daemon log')
         if leaks:

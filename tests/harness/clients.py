@@ -33,7 +33,7 @@ import subprocess
 import time
 
 from .sandbox import (PAM_WRAPPER_LIB, Sandbox, TestCase, _child_setup, _retry, _source_root,
-                      make_phone, strong_password)
+                      make_passport, make_phone, strong_password)
 
 SSHD = '/usr/sbin/sshd'         # an absolute path: sshd re-executes itself for every connection
 SSH = '/usr/bin/ssh'
@@ -42,14 +42,16 @@ SU = '/usr/bin/su'
 
 
 def message(name):
-    """The English text of a one-line `#define MSG_... N_("...")` in common/messages.h, as a user
-    reads it with LC_ALL=C.UTF-8 (trailing blanks of prompts stripped)."""
+    """The English text of a `#define MSG_... N_("...")` in common/messages.h (one string, the
+    definition possibly continued on the next line with a backslash), as a user reads it with
+    LC_ALL=C.UTF-8 (trailing blanks of prompts stripped)."""
     with open(os.path.join(_source_root(), 'common', 'messages.h'), encoding='utf-8') as f:
-        for line in f:
-            m = re.match(r'#define\s+(\w+)\s+N_\(("(?:[^"\\]|\\.)*")\)\s*$', line)
-            if m and m.group(1) == name:
-                return ast.literal_eval(m.group(2)).rstrip()
-    raise AssertionError(f'{name} is not a one-line message in common/messages.h')
+        text = re.sub(r'\\\n', ' ', f.read())
+    for line in text.splitlines():
+        m = re.match(r'#define\s+(\w+)\s+N_\(\s*("(?:[^"\\]|\\.)*")\s*\)\s*$', line)
+        if m and m.group(1) == name:
+            return ast.literal_eval(m.group(2)).rstrip()
+    raise AssertionError(f'{name} is not a one-string message in common/messages.h')
 
 
 def need_programs(*paths):
@@ -380,9 +382,14 @@ class Sshd:
         return {'PATH': '/usr/sbin:/usr/bin:/sbin:/bin', 'HOME': home, 'LC_ALL': 'C.UTF-8',
                 'LANGUAGE': '', 'TERM': 'dumb'}
 
-    def ssh_argv(self, login, command, prompts=1):
+    def ssh_argv(self, login, command, prompts=1, log_level='ERROR'):
         """ssh that may only use keyboard-interactive, trusts the throwaway host key without storing
-        it, reads no config of the host's or root's, and gives up after `prompts` rounds."""
+        it, reads no config of the host's or root's, and gives up after `prompts` rounds.
+
+        log_level: ERROR hides ssh's "Permanently added ... to the list of known hosts" warning, but
+        also what sshd sends as the instruction of a keyboard-interactive request without prompts:
+        ssh prints that with logit(), at INFO. sshd sends PAM messages left at the end of a failed
+        exchange (the module's final PAM_ERROR_MSG) exactly so; INFO (ssh's default) shows them."""
         return [SSH, '-F', '/dev/null', '-p', str(self.port), '-l', login,
                 '-o', 'PreferredAuthentications=keyboard-interactive',
                 '-o', 'KbdInteractiveAuthentication=yes',
@@ -391,14 +398,14 @@ class Sshd:
                 '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'UpdateHostKeys=no',
                 '-o', 'ControlMaster=no', '-o', 'ControlPath=none', '-o', 'BatchMode=no',
                 '-o', f'NumberOfPasswordPrompts={prompts}', '-o', 'ConnectTimeout=20',
-                '-o', 'LogLevel=ERROR', '-T',
+                '-o', f'LogLevel={log_level}', '-T',
                 '127.0.0.1', command]
 
-    def ssh(self, login, command, prompts=1, timeout=30):
+    def ssh(self, login, command, prompts=1, timeout=30, log_level='ERROR'):
         need_pexpect()
         need_programs(SSH)
-        return Terminal(self.ssh_argv(login, command, prompts), self.client_env(), timeout=timeout,
-                        cwd=self.dir)
+        return Terminal(self.ssh_argv(login, command, prompts, log_level), self.client_env(),
+                        timeout=timeout, cwd=self.dir)
 
 
 # ---------------------------------------------------------------------------------------- su
@@ -433,6 +440,29 @@ def converse(term, script):
         term.answer(re.escape(prompt), answer)
 
 
+def lines(*texts):
+    """A regex for texts shown on consecutive lines of a terminal (a pty turns \\n into \\r\\n)."""
+    return r'\r*\n'.join(re.escape(t) for t in texts)
+
+
+# ---------------------------------------------------------------------------------------- recovery
+
+# "I don't know the password" (tests/pam/test_recovery.py has the same flow through pam_wrapper).
+ASK_CONTACT = message('MSG_ASK_CONTACT')
+ASK_DOC_TYPE = message('MSG_ASK_DOCUMENT_TYPE')
+DOC_MENU = [message('MSG_PAM_CHOICE_ITEM').replace('%u', str(i)).replace('%s', message(doc))
+            for i, doc in enumerate(('MSG_DOC_PASSPORT', 'MSG_DOC_SNILS', 'MSG_DOC_INN'), 1)]
+ASK_PASSPORT = message('MSG_ASK_PASSPORT')
+CODE_WRONG = message('MSG_CODE_WRONG')
+RECOVERED = message('MSG_RECOVERED')
+CODE_SUBJECT = message('MSG_MAIL_CODE_SUBJECT')
+
+
+def ask_code(e164):
+    """The code prompt for a code sent to a phone ('+79123456789' -> '+7 *** ***-**-89')."""
+    return message('MSG_ASK_CODE').replace('%s', f'+7 *** ***-**-{e164[-2:]}')
+
+
 class TerminalCase(TestCase):
     """What the terminal-driven client tests share: a fresh store per test, the passwords they type
     (which must never reach the daemon's log), and the account of cls.user."""
@@ -454,9 +484,38 @@ class TerminalCase(TestCase):
             t.close()
         self.assertNoLeaks(self.sb)
 
-    def make_account(self, must_change=False):
+    def make_account(self, must_change=False, documents=None):
+        props = {'Documents': documents} if documents else {}
         self.sb.create_account(self.user, self.pw, must_change, FullName=self.full_name,
-                               Phone=self.phone)
+                               Phone=self.phone, **props)
+
+    def make_recoverable_account(self):
+        """An account with a passport on file; returns the passport number (typed, so watched for
+        in the daemon's log)."""
+        passport = make_passport()
+        self.sb.answers.add(self.phone)
+        self.sb.answers.add(passport)
+        self.make_account(documents={'passport': passport})
+        return passport
+
+    def restart_with_config(self, section, values):
+        """passgated again on a fresh store with [section] values, for this test only (the next
+        setUp starts it without them)."""
+        self.sb.config_extra[section] = dict(values)
+        self.addCleanup(self.sb.config_extra.pop, section, None)
+        self.sb.restart_daemon(fresh=True)
+
+    def codes_sent(self):
+        """The codes sent to this test's phone (the spool is the sandbox's, shared by the tests of
+        a class; notices of changes, sent off the bus loop, are left out)."""
+        return [m for m in self.sb.spool_messages()
+                if m.get('To') == self.phone and m.get('Subject') == CODE_SUBJECT]
+
+    def read_code(self):
+        """The code just sent to self.phone; from now on a secret that no log may show."""
+        code = self.sb.wait_code(self.phone)
+        self.sb.secrets.add(code)
+        return code
 
     def status(self):
         return self.sb.manager('GetAccountStatus', 's', self.user)

@@ -8,7 +8,7 @@ from . import sandbox as sb_mod
 from .sandbox import N, Sandbox, TestCase, is_root, current_user, make_phone, make_snils, strong_password
 
 # Texts of common/messages.h as the module shows them (tests run with LC_ALL=C.UTF-8).
-ASK_PASSWORD = 'Password:'
+ASK_PASSWORD = 'Password (leave empty if you do not know it):'
 ASK_IDENTIFIER = 'Login (user name, phone, e-mail or SNILS):'
 ASK_OLD = 'Current password:'
 ASK_NEW = 'New password (leave empty to generate one):'

@@ -72,6 +72,8 @@ IFACE_ACCOUNTS = N.PG_IFACE_ACCOUNTS
 IFACE_CONVERSATION = N.PG_IFACE_CONVERSATION
 POLKIT_NAME = 'org.freedesktop.PolicyKit1'
 POLKIT_PATH = '/org/freedesktop/PolicyKit1/Authority'
+LOGIND_NAME = 'org.freedesktop.login1'
+LOGIND_PATH = '/org/freedesktop/login1'
 MOCK_IFACE = 'org.freedesktop.DBus.Mock'
 
 # Default policy rules of Debian's /usr/share/dbus-1/system.conf: deny owning and calling by default.
@@ -254,6 +256,7 @@ class Sandbox:
         self.tmp = None
         self.bus_proc = None
         self.polkit_proc = None
+        self.logind_proc = None
         self.daemon_proc = None
         self.address = None
         self.bus = None
@@ -349,7 +352,8 @@ class Sandbox:
                            f'{" before it was stopped" if already else " on SIGTERM"}:\n'
                            f'{self._tail(self.daemon_log_path)}')
         self._stop_proc(self.polkit_proc)
-        self.daemon_proc = self.polkit_proc = None
+        self._stop_proc(self.logind_proc)
+        self.daemon_proc = self.polkit_proc = self.logind_proc = None
         for rec in self._recorders:
             rec.close()
         if self.bus is not None:
@@ -454,12 +458,14 @@ class Sandbox:
   <!-- the policy passgate ships, as installed -->
   <include>{self.policy_file}</include>
 
-  <!-- test only: the polkit mock, run by the harness's uid -->
+  <!-- test only: the polkit and logind mocks, run by the harness's uid -->
   <policy user="{me}">
     <allow own="{POLKIT_NAME}"/>
+    <allow own="{LOGIND_NAME}"/>
   </policy>
   <policy context="default">
     <allow send_destination="{POLKIT_NAME}"/>
+    <allow send_destination="{LOGIND_NAME}"/>
   </policy>
 {extra}</busconfig>
 '''
@@ -520,6 +526,20 @@ class Sandbox:
         self._stop_proc(self.polkit_proc)
         self.polkit_proc = None
         self._wait(lambda: not self.has_owner(POLKIT_NAME), 'polkit mock gone')
+
+    # -------------------------------------------------------------- logind mock
+
+    def start_logind(self):
+        """python-dbusmock's logind template; logind_calls() tells what it was asked."""
+        log = os.path.join(self.tmp, 'logind-mock.log')
+        self.logind_proc = self._spawn([PYTHON, '-m', 'dbusmock', '--system', '--template', 'logind'],
+                                       log, self.base_env())
+        self._wait(lambda: self.has_owner(LOGIND_NAME), 'logind mock', self.logind_proc, log)
+
+    def logind_calls(self):
+        """[(method, [args])] the logind mock received."""
+        calls = self.bus.call_blocking(LOGIND_NAME, LOGIND_PATH, MOCK_IFACE, 'GetCalls', '', [])
+        return [(str(c[1]), [reply_from_dbus(a) for a in c[2]]) for c in calls]
 
     # -------------------------------------------------------------- passgated
 
@@ -792,10 +812,14 @@ class Sandbox:
             e = self.base_env()
         else:
             full = argv
-        stdin = ''.join(a + '\n' for a in answers)
         t0 = time.monotonic()
-        p = subprocess.run(full, input=stdin, capture_output=True, text=True, env=e, timeout=timeout,
-                           cwd=self.tmp)
+        if any(callable(a) for a in answers):
+            rc, stdout, stderr, answers = self._pam_interactive(full, answers, e, timeout)
+            p = subprocess.CompletedProcess(full, rc, stdout, stderr)
+        else:
+            stdin = ''.join(a + '\n' for a in answers)
+            p = subprocess.run(full, input=stdin, capture_output=True, text=True, env=e,
+                               timeout=timeout, cwd=self.tmp)
         elapsed = time.monotonic() - t0
         res = PamResult(argv, answers, p.returncode, p.stdout, p.stderr, elapsed)
         for kind, _text, answer in res.answered():
@@ -809,7 +833,69 @@ class Sandbox:
             sys.stderr.write(repr(res) + '\n')
         return res
 
+    def _pam_interactive(self, argv, answers, env, timeout):
+        """Feeds answers as their prompts come: a callable answer is computed only once its prompt
+        is shown (say, a code that the daemon sends just before). Returns rc, stdout, stderr and
+        the answers as given."""
+        given = []
+        with tempfile.TemporaryFile(mode='w+') as err:
+            p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err,
+                                 text=True, env=env, cwd=self.tmp)
+            deadline = time.monotonic() + timeout
+            out, prompts = [], 0
+            pending = list(answers)
+
+            def feed():
+                while pending and (not callable(pending[0]) or prompts > len(given)):
+                    a = pending.pop(0)
+                    a = a() if callable(a) else a
+                    given.append(a)
+                    p.stdin.write(a + '\n')
+                    p.stdin.flush()
+                if not pending and not p.stdin.closed:
+                    p.stdin.close()
+            try:
+                feed()
+                for line in p.stdout:
+                    out.append(line)
+                    if line.startswith('PROMPT_'):
+                        prompts += 1
+                        if pending:
+                            feed()
+                    if time.monotonic() > deadline:
+                        raise subprocess.TimeoutExpired(argv, timeout)
+                rc = p.wait(timeout=max(1, deadline - time.monotonic()))
+            except BrokenPipeError:
+                rc = p.wait(timeout=timeout)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            err.seek(0)
+            return rc, ''.join(out), err.read(), given
+
     # -------------------------------------------------------------- spool
+
+    def wait_message(self, pred=lambda m: True, timeout=10, seen=()):
+        """The first spool message matching pred whose file is not in seen, waiting for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for m in self.spool_messages():
+                if m['file'] not in seen and pred(m):
+                    return m
+            if time.monotonic() > deadline:
+                raise AssertionError(f'no such message in the spool: {self.spool_messages()!r}')
+            time.sleep(0.02)
+
+    def wait_code(self, to, timeout=10):
+        """The code of the newest code message to `to` not read before, waiting for one; the older
+        unread ones count as read too."""
+        seen = self.__dict__.setdefault('_codes_read', set())
+        is_code = lambda m: m.get('To') == to and re.search(r'\b\d{6}\b', m['body'])  # noqa: E731
+        self.wait_message(is_code, timeout, seen)
+        new = [m for m in self.spool_messages() if m['file'] not in seen and is_code(m)]
+        seen.update(m['file'] for m in new)
+        return re.search(r'\b(\d{6})\b', new[-1]['body']).group(1)
 
     def spool_messages(self):
         out = []
