@@ -9,6 +9,8 @@
 
 #include "macro.h"
 #include "record.h"
+#include "seal.h"
+#include "tlv.h"
 
 #define INITIAL_MAP_SIZE (8ULL << 20)
 #define MAX_MAP_SIZE     (64ULL << 30)
@@ -18,6 +20,7 @@ struct Store {
         pthread_rwlock_t map_lock;
         MDB_env *env;
         MDB_dbi meta, accounts, index, audit, limits;
+        MDB_dbi tables[_TABLE_MAX];
         const Pepper *pepper;
         size_t map_size;
 };
@@ -351,6 +354,96 @@ int store_limit_take(Store *s, MDB_txn *txn, const uint8_t *key, unsigned cap, u
         return mdb_to_errno(mdb_put(txn, s->limits, &k, &v, 0));
 }
 
+static const char *const table_names[_TABLE_MAX] = {
+        [TABLE_CENTERS] = "centers",
+        [TABLE_SLOTS] = "slots",
+        [TABLE_BOOKINGS] = "bookings",
+        [TABLE_REQUESTS] = "requests",
+};
+
+/* What a sealed value is bound to: its table and its key. */
+static int table_ad(StoreTable t, const void *key, size_t key_size, TlvBuf *ad)
+{
+        const char *name = table_names[t];
+        int r = tlv_buf_reserve(ad, strlen(name) + 1 + key_size);
+        if (r < 0)
+                return r;
+        memcpy(ad->data, name, strlen(name) + 1);
+        memcpy(ad->data + strlen(name) + 1, key, key_size);
+        ad->size = strlen(name) + 1 + key_size;
+        return 0;
+}
+
+static int table_unseal(Store *s, StoreTable t, const MDB_val *k, const MDB_val *v, uint8_t **ret,
+                        size_t *ret_size)
+{
+        _cleanup_(tlv_buf_wipe) TlvBuf ad = {};
+        int r = table_ad(t, k->mv_data, k->mv_size, &ad);
+        if (r < 0)
+                return r;
+        return unseal(s->pepper->record_key, ad.data, ad.size, v->mv_data, v->mv_size, ret,
+                      ret_size);
+}
+
+int store_table_get(Store *s, MDB_txn *txn, StoreTable t, const void *key, size_t key_size,
+                    uint8_t **ret, size_t *ret_size)
+{
+        MDB_val k = { .mv_size = key_size, .mv_data = (void *)key }, v;
+        int r = mdb_to_errno(mdb_get(txn, s->tables[t], &k, &v));
+        return r < 0 ? r : table_unseal(s, t, &k, &v, ret, ret_size);
+}
+
+int store_table_put(Store *s, MDB_txn *txn, StoreTable t, const void *key, size_t key_size,
+                    const void *value, size_t size)
+{
+        _cleanup_(tlv_buf_wipe) TlvBuf ad = {};
+        MDB_val k = { .mv_size = key_size, .mv_data = (void *)key }, v;
+        int r = table_ad(t, key, key_size, &ad);
+        if (r < 0)
+                return r;
+        uint8_t *sealed = malloc(size + SEAL_OVERHEAD);
+        if (!sealed)
+                return -ENOMEM;
+        seal(s->pepper->record_key, ad.data, ad.size, value, size, sealed);
+        v = (MDB_val){ .mv_size = size + SEAL_OVERHEAD, .mv_data = sealed };
+        r = mdb_to_errno(mdb_put(txn, s->tables[t], &k, &v, 0));
+        free(sealed);
+        return r;
+}
+
+int store_table_delete(Store *s, MDB_txn *txn, StoreTable t, const void *key, size_t key_size)
+{
+        MDB_val k = { .mv_size = key_size, .mv_data = (void *)key };
+        return mdb_to_errno(mdb_del(txn, s->tables[t], &k, NULL));
+}
+
+int store_table_foreach(Store *s, MDB_txn *txn, StoreTable t, const void *prefix,
+                        size_t prefix_size, store_table_fn fn, void *userdata)
+{
+        MDB_cursor *c;
+        MDB_val k = { .mv_size = prefix_size, .mv_data = (void *)prefix }, v;
+        int r = mdb_to_errno(mdb_cursor_open(txn, s->tables[t], &c));
+        if (r < 0)
+                return r;
+        int rc = prefix_size ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)
+                             : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+        for (; rc == 0 && r >= 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+                if (k.mv_size < prefix_size || memcmp(k.mv_data, prefix, prefix_size) != 0)
+                        break;
+                uint8_t *plain;
+                size_t n;
+                if ((r = table_unseal(s, t, &k, &v, &plain, &n)) < 0)
+                        break;
+                r = fn(k.mv_data, k.mv_size, plain, n, userdata);
+                sodium_memzero(plain, n);
+                free(plain);
+        }
+        mdb_cursor_close(c);
+        if (r < 0)
+                return r;
+        return rc == 0 || rc == MDB_NOTFOUND ? 0 : mdb_to_errno(rc);
+}
+
 static int get_schema(Store *s, MDB_txn *txn, unsigned *ret)
 {
         MDB_val k = val_str("schema"), v;
@@ -433,7 +526,7 @@ int store_open(const char *dir, const Pepper *p, Store **ret)
         s->map_size = INITIAL_MAP_SIZE;
         if ((r = mdb_to_errno(mdb_env_create(&s->env))) < 0)
                 return r;
-        if ((r = mdb_to_errno(mdb_env_set_maxdbs(s->env, 8))) < 0 ||
+        if ((r = mdb_to_errno(mdb_env_set_maxdbs(s->env, 16))) < 0 ||
             (r = mdb_to_errno(mdb_env_set_mapsize(s->env, s->map_size))) < 0 ||
             (r = mdb_to_errno(mdb_env_open(s->env, dir, MDB_NOTLS, 0600))) < 0)
                 goto fail;
@@ -454,6 +547,12 @@ int store_open(const char *dir, const Pepper *p, Store **ret)
                 mdb_txn_abort(txn);
                 goto fail;
         }
+        for (StoreTable t = 0; t < _TABLE_MAX; t++)
+                if ((r = mdb_to_errno(
+                             mdb_dbi_open(txn, table_names[t], MDB_CREATE, &s->tables[t]))) < 0) {
+                        mdb_txn_abort(txn);
+                        goto fail;
+                }
         if ((r = mdb_to_errno(mdb_txn_commit(txn))) < 0)
                 goto fail;
         if ((r = store_write(s, migrate, NULL)) < 0)

@@ -60,4 +60,32 @@ int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn
 int store_limit_take(Store *s, MDB_txn *txn, const uint8_t *key, unsigned cap, uint64_t window_usec,
                      uint64_t now, bool take);
 
+/*
+ * Tables of sealed values (service centers, their slots, bookings, reset requests): each value is
+ * sealed with the record key, bound to its table and key, so a stolen store shows no name, contact
+ * or schedule, and a value cannot be moved to another key. Keys are plain: make them opaque (ids,
+ * keyed hashes) when they would tell something.
+ */
+typedef enum StoreTable {
+        TABLE_CENTERS,
+        TABLE_SLOTS,
+        TABLE_BOOKINGS,
+        TABLE_REQUESTS,
+        _TABLE_MAX,
+} StoreTable;
+
+/* The unsealed value, malloc'ed (NUL-terminated one byte past size); the caller wipes it. */
+int store_table_get(Store *s, MDB_txn *txn, StoreTable t, const void *key, size_t key_size,
+                    uint8_t **ret, size_t *ret_size);
+int store_table_put(Store *s, MDB_txn *txn, StoreTable t, const void *key, size_t key_size,
+                    const void *value, size_t size);
+/* 0, or -ENOENT when there was nothing. */
+int store_table_delete(Store *s, MDB_txn *txn, StoreTable t, const void *key, size_t key_size);
+/* fn for every entry whose key starts with prefix (all for prefix_size 0), in key order; a
+ * negative return stops it. The value is wiped after fn returns. */
+typedef int (*store_table_fn)(const uint8_t *key, size_t key_size, const uint8_t *value,
+                              size_t size, void *userdata);
+int store_table_foreach(Store *s, MDB_txn *txn, StoreTable t, const void *prefix,
+                        size_t prefix_size, store_table_fn fn, void *userdata);
+
 int store_schema_version(Store *s, unsigned *ret);

@@ -698,6 +698,84 @@ static void test_accounts_without_schema_refused(void **state)
         raw_close(&r);
 }
 
+static int tables_fill_fn(Store *s, MDB_txn *txn, void *userdata)
+{
+        int r = store_table_put(s, txn, TABLE_SLOTS, "c1/0001", 7, "one", 3);
+        if (r >= 0)
+                r = store_table_put(s, txn, TABLE_SLOTS, "c1/0002", 7, "two", 3);
+        if (r >= 0)
+                r = store_table_put(s, txn, TABLE_SLOTS, "c2/0001", 7, "other", 5);
+        if (r >= 0)
+                r = store_table_put(s, txn, TABLE_CENTERS, "c1", 2, "Центр 1", strlen("Центр 1"));
+        return r;
+}
+
+static int tables_delete_fn(Store *s, MDB_txn *txn, void *userdata)
+{
+        return store_table_delete(s, txn, TABLE_SLOTS, "c1/0001", 7);
+}
+
+/* A sealed value copied to another key, as someone with the store file alone could do. */
+static int tables_move_fn(Store *s, MDB_txn *txn, void *userdata)
+{
+        MDB_dbi dbi;
+        MDB_val k = { .mv_size = 7, .mv_data = "c2/0001" }, v;
+        int rc = mdb_dbi_open(txn, "slots", 0, &dbi);
+        if (rc || (rc = mdb_get(txn, dbi, &k, &v)))
+                return -EIO;
+        k = (MDB_val){ .mv_size = 7, .mv_data = "c1/0009" };
+        return mdb_put(txn, dbi, &k, &v, 0) ? -EIO : 0;
+}
+
+static int collect_fn(const uint8_t *key, size_t key_size, const uint8_t *value, size_t size,
+                      void *userdata)
+{
+        char *out = userdata;
+        strncat(out, (const char *)value, size);
+        strcat(out, ";");
+        return 0;
+}
+
+static void test_tables(void **state)
+{
+        char dir[PATH_MAX], seen[64] = "";
+        StoreRead rd;
+        Store *s;
+        uint8_t *v;
+        size_t n;
+
+        new_dir(dir, sizeof dir);
+        assert_int_equal(store_open(dir, &pepper, &s), 0);
+        assert_int_equal(store_write(s, tables_fill_fn, NULL), 0);
+        assert_int_equal(store_read_begin(s, &rd), 0);
+        assert_int_equal(store_table_get(s, rd.txn, TABLE_CENTERS, "c1", 2, &v, &n), 0);
+        assert_string_equal((char *)v, "Центр 1");
+        free(v);
+        assert_int_equal(store_table_get(s, rd.txn, TABLE_CENTERS, "c2", 2, &v, &n), -ENOENT);
+        assert_int_equal(store_table_foreach(s, rd.txn, TABLE_SLOTS, "c1/", 3, collect_fn, seen),
+                         0);
+        assert_string_equal(seen, "one;two;");
+        store_read_end(&rd);
+        assert_int_equal(store_write(s, tables_delete_fn, NULL), 0);
+        assert_int_equal(store_write(s, tables_move_fn, NULL), 0);
+        assert_int_equal(store_read_begin(s, &rd), 0);
+        assert_int_equal(store_table_get(s, rd.txn, TABLE_SLOTS, "c1/0001", 7, &v, &n), -ENOENT);
+        assert_int_equal(store_table_get(s, rd.txn, TABLE_SLOTS, "c1/0009", 7, &v, &n), -EBADMSG);
+        store_read_end(&rd);
+        store_close(s);
+
+        /* Nothing of a center's name is in the file. */
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/data.mdb", dir);
+        FILE *f = fopen(path, "re");
+        assert_non_null(f);
+        static char data[1 << 20];
+        size_t got = fread(data, 1, sizeof data, f);
+        fclose(f);
+        assert_null(memmem(data, got, "Центр", strlen("Центр")));
+        assert_null(memmem(data, got, "other", 5));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -711,6 +789,7 @@ int main(void)
                 cmocka_unit_test(test_failed_migration_changes_nothing),
                 cmocka_unit_test(test_future_schema_refused),
                 cmocka_unit_test(test_accounts_without_schema_refused),
+                cmocka_unit_test(test_tables),
         };
 
         if (sodium_init() < 0)
