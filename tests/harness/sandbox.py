@@ -367,6 +367,7 @@ class Sandbox:
         for user in reversed(self.users):
             _userdel(user)
         self.users = []
+        leaks = self.secret_leaks() if self.tmp and os.path.isdir(self.tmp) else []
         if self._old_address is not None:
             os.environ['DBUS_SYSTEM_BUS_ADDRESS'] = self._old_address
         elif self.address is not None:
@@ -378,6 +379,36 @@ class Sandbox:
         if problem:
             # Reported, not raised: tests that assert a clean exit call stop_daemon(check=True).
             sys.stderr.write(f'warning: {problem}\n')
+        if leaks:
+            raise AssertionError('secrets written where they must not be:\n' + '\n'.join(leaks))
+
+    # A code in its own message and a generated password in the message that delivers it are the
+    # only secrets a spool file may hold.
+    _DELIVERED = re.compile(r'^(\d{6}|[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){3})$')
+
+    def secret_leaks(self):
+        """Every secret the run used, looked for in everything it left behind: the logs of the
+        daemon, the bus and the mocks, the store files, the spool."""
+        secrets = {s for s in self.secrets if len(s) >= 6 and s not in self.users}
+        if not secrets:
+            return []
+        found = []
+        for root, _dirs, files in os.walk(self.tmp):
+            for name in files:
+                path = os.path.join(root, name)
+                if name == 'pepper' or not os.path.isfile(path) or os.path.islink(path):
+                    continue
+                try:
+                    with open(path, 'rb') as f:
+                        data = f.read()
+                except OSError:
+                    continue
+                in_spool = os.path.dirname(path) == self.spool_dir
+                hits = [s for s in secrets if s.encode() in data]
+                if in_spool and len(hits) == 1 and self._DELIVERED.match(hits[0]):
+                    continue
+                found += [f'{path}: {s!r}' for s in hits]
+        return found
 
     def base_env(self):
         env = dict(os.environ)
@@ -742,6 +773,8 @@ class Sandbox:
 
     def create_account(self, user, password=None, must_change=False, **props):
         """As the harness's uid (root, or polkit-allowed). props: FullName, Phone, Email, Documents."""
+        for number in (props.get('Documents') or {}).values():
+            self.secrets.update({number, digits(number)})
         self.accounts('CreateAccount', 'sa{sv}', user, account_props(**props))
         if password is not None:
             self.set_password(user, password, must_change)
@@ -895,7 +928,9 @@ class Sandbox:
         self.wait_message(is_code, timeout, seen)
         new = [m for m in self.spool_messages() if m['file'] not in seen and is_code(m)]
         seen.update(m['file'] for m in new)
-        return re.search(r'\b(\d{6})\b', new[-1]['body']).group(1)
+        code = re.search(r'\b(\d{6})\b', new[-1]['body']).group(1)
+        self.secrets.add(code)
+        return code
 
     def spool_messages(self):
         out = []
