@@ -18,6 +18,8 @@ static const struct {
         { "password", "1f2e3d4c5b6a47988a7b6c5d4e3f2a10" },
         { "account", "9c8b7a6f5e4d43c2b1a0f9e8d7c6b5a4" },
         { "lockout", "4d5e6f708192430a9b8c7d6e5f4a3b2c" },
+        { "center", "9fcd0154d26a4033a699cc8dabe08db7" },
+        { "appointment", "91656db4702e4df6863e17bc72d67da3" },
 };
 
 static const char *message_id(const char *event)
@@ -42,16 +44,80 @@ static void journal(const char *event, const char *user, uid_t caller, const cha
                         detail);
 }
 
+/*
+ * Events of a write transaction reach the journal only once it committed: a failed or retried
+ * transaction must not log what never happened, or log it twice. All writes run on the writer
+ * thread, one transaction at a time.
+ */
+typedef struct Held {
+        char *event, *user, *detail;
+        uid_t caller;
+        struct Held *next;
+} Held;
+
+static _Thread_local Held *held_first, *held_last;
+
+static void held_free_all(void)
+{
+        for (Held *h = held_first, *n; h; h = n) {
+                n = h->next;
+                free(h->event);
+                free(h->user);
+                free(h->detail);
+                free(h);
+        }
+        held_first = held_last = NULL;
+}
+
+void audit_txn_begin(void)
+{
+        held_free_all();
+}
+
+void audit_txn_end(bool committed)
+{
+        for (Held *h = committed ? held_first : NULL; h; h = h->next)
+                journal(h->event, h->user, h->caller, h->detail);
+        held_free_all();
+}
+
+static int hold(const char *event, const char *user, uid_t caller, const char *detail)
+{
+        Held *h = calloc(1, sizeof(Held));
+        if (!h || !(h->event = strdup(event)) || !(h->user = strdup(user)) ||
+            !(h->detail = strdup(detail))) {
+                if (h) {
+                        free(h->event);
+                        free(h->user);
+                        free(h);
+                }
+                return -ENOMEM;
+        }
+        h->caller = caller;
+        if (held_last)
+                held_last->next = h;
+        else
+                held_first = h;
+        held_last = h;
+        return 0;
+}
+
 int audit_event(Daemon *d, MDB_txn *txn, const char *user, const char *event, uid_t caller,
                 const char *detail)
 {
         detail = detail ? detail : "";
         user = user ? user : "";
-        journal(event, user, caller, detail);
+        if (!txn) {
+                journal(event, user, caller, detail);
+                return 0;
+        }
+        int r = hold(event, user, caller, detail);
+        if (r < 0)
+                return r;
 
         char full[512];
         snprintf(full, sizeof full, "caller=%u%s%s", (unsigned)caller, *detail ? " " : "", detail);
-        return txn ? store_audit_append(d->store, txn, now_usec(), user, event, full) : 0;
+        return store_audit_append(d->store, txn, now_usec(), user, event, full);
 }
 
 typedef struct AuditArgs {

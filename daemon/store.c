@@ -23,6 +23,8 @@ struct Store {
         MDB_dbi tables[_TABLE_MAX];
         const Pepper *pepper;
         size_t map_size;
+        /* Plain (version 1) records are read only to migrate them: afterwards one is a forgery. */
+        bool migrating;
 };
 
 /* LMDB codes are positive or their own range; passgate speaks negative errno. */
@@ -65,6 +67,9 @@ static int set_map_size(Store *s, size_t n)
 
 static int grow(Store *s)
 {
+        int dead;
+        /* A reader killed while we run pins old pages: free them before asking for more. */
+        mdb_reader_check(s->env, &dead);
         if (s->map_size >= MAX_MAP_SIZE)
                 return -ENOSPC;
         size_t n = s->map_size * 2;
@@ -140,6 +145,8 @@ int store_get_account(Store *s, MDB_txn *txn, const char *user, Account *ret)
         int r = mdb_to_errno(mdb_get(txn, s->accounts, &k, &v));
         if (r < 0)
                 return r;
+        if (!s->migrating && record_version(v.mv_data, v.mv_size) < RECORD_VERSION)
+                return -EBADMSG;
         return record_decode(user, v.mv_data, v.mv_size, s->pepper, ret);
 }
 
@@ -428,7 +435,8 @@ int store_table_foreach(Store *s, MDB_txn *txn, StoreTable t, const void *prefix
         int rc = prefix_size ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)
                              : mdb_cursor_get(c, &k, &v, MDB_FIRST);
         for (; rc == 0 && r >= 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-                if (k.mv_size < prefix_size || memcmp(k.mv_data, prefix, prefix_size) != 0)
+                if (k.mv_size < prefix_size ||
+                    (prefix_size && memcmp(k.mv_data, prefix, prefix_size) != 0))
                         break;
                 uint8_t *plain;
                 size_t n;
@@ -508,8 +516,13 @@ static int migrate(Store *s, MDB_txn *txn, void *userdata)
                 return r;
         if (version > STORE_SCHEMA_VERSION || version < 1)
                 return -EPROTONOSUPPORT;
-        if (version == 1 && (r = migrate_1_to_2(s, txn)) < 0)
-                return r;
+        if (version == 1) {
+                s->migrating = true;
+                r = migrate_1_to_2(s, txn);
+                s->migrating = false;
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

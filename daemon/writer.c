@@ -12,10 +12,19 @@ typedef struct Write {
         int r;
 } Write;
 
+/* Runs again when the map grew: what the last try held for the journal goes. */
+static int run_txn(Store *s, MDB_txn *txn, void *userdata)
+{
+        Write *w = userdata;
+        audit_txn_begin();
+        return w->fn(s, txn, w->userdata);
+}
+
 static void run(void *userdata)
 {
         Write *w = userdata;
-        w->r = store_write(w->d->store, w->fn, w->userdata);
+        w->r = store_write(w->d->store, run_txn, w);
+        audit_txn_end(w->r >= 0);
 }
 
 static void finished(void *userdata)
@@ -28,6 +37,10 @@ static void finished(void *userdata)
 
 int daemon_write(Daemon *d, store_write_fn fn, void *userdata, write_done_t done)
 {
+        /* Shutting down, the writer already stopped: a delivery that finished after it changes
+         * nothing, like one that failed. */
+        if (!d->writer)
+                return -ECANCELED;
         Write *w = malloc(sizeof(Write));
         if (!w)
                 return -ENOMEM;

@@ -698,6 +698,26 @@ static void test_accounts_without_schema_refused(void **state)
         raw_close(&r);
 }
 
+/* After migration a plain record can only be planted by someone who wrote the file: a forgery. */
+static void test_plain_record_refused_after_migration(void **state)
+{
+        char dir[256];
+        uint8_t rec[1024];
+        Raw r = {};
+        Store *s;
+        Account a = {};
+
+        new_dir(dir, sizeof dir);
+        assert_int_equal(store_open(dir, &pepper, &s), 0);
+        store_close(s);
+        raw_open(&r, dir, true);
+        raw_put(&r, r.accounts, "mallory", rec, v1_record(rec, PHONE));
+        raw_commit(&r);
+        assert_int_equal(store_open(dir, &pepper, &s), 0);
+        assert_int_equal(get_account(s, "mallory", &a), -EBADMSG);
+        store_close(s);
+}
+
 static int tables_fill_fn(Store *s, MDB_txn *txn, void *userdata)
 {
         int r = store_table_put(s, txn, TABLE_SLOTS, "c1/0001", 7, "one", 3);
@@ -790,6 +810,7 @@ int main(void)
                 cmocka_unit_test(test_future_schema_refused),
                 cmocka_unit_test(test_accounts_without_schema_refused),
                 cmocka_unit_test(test_tables),
+                cmocka_unit_test(test_plain_record_refused_after_migration),
         };
 
         if (sodium_init() < 0)
