@@ -56,7 +56,7 @@ static void account_written(Daemon *d, int r, void *userdata)
         if (sd_bus_error_is_set(&w->error))
                 (void)sd_bus_reply_method_error(w->m, &w->error);
         else if (r < 0)
-                (void)sd_bus_reply_method_errno(w->m, r, NULL);
+                (void)bus_reply_failure(w->m, r);
         else {
                 if (w->after)
                         w->after(w);
@@ -440,12 +440,28 @@ static int do_list_audit(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_erro
         return r;
 }
 
+static bool store_failure(int r)
+{
+        return r == -ENOSPC || r == -EIO || r == -EUCLEAN || r == -EBUSY || r == -EROFS;
+}
+
+#define STORE_FAILURE_TEXT "The store cannot be written now; nothing was changed."
+
 int bus_account_error(sd_bus_error *error, int r)
 {
         if (r == -ENOENT)
                 return sd_bus_error_set(error, PG_ERROR_NO_SUCH_ACCOUNT,
                                         "No such passgate account.");
+        if (store_failure(r))
+                return sd_bus_error_set(error, PG_ERROR_STORE, STORE_FAILURE_TEXT);
         return r;
+}
+
+int bus_reply_failure(sd_bus_message *m, int r)
+{
+        if (store_failure(r))
+                return sd_bus_reply_method_errorf(m, PG_ERROR_STORE, STORE_FAILURE_TEXT);
+        return sd_bus_reply_method_errno(m, r, NULL);
 }
 
 static int bus_reply_policy_error(sd_bus_message *m, const PolicyVerdict *v)
@@ -478,7 +494,7 @@ static void on_set_saved(Daemon *d, int r, void *userdata)
                 (void)sd_bus_reply_method_errorf(sp->m, PG_ERROR_NO_SUCH_ACCOUNT,
                                                  "No such passgate account.");
         else if (r < 0)
-                (void)sd_bus_reply_method_errno(sp->m, r, NULL);
+                (void)bus_reply_failure(sp->m, r);
         else
                 (void)sd_bus_reply_method_return(sp->m, NULL);
         set_password_free(sp);
