@@ -54,6 +54,17 @@
 #define MSG_RECOVERED     N_("Your password has been changed. Log in with the new password.")
 #define MSG_RECOVERY_WORD N_("resend")
 
+/* Daemon: support desk. */
+/* TRANSLATORS: a line under a recovery that cannot go on; %s is a list of the texts below, those
+ * an admin configured, joined by ", ". */
+#define MSG_SUPPORT_LINE N_("Support: %s")
+/* TRANSLATORS: %s is a phone number. */
+#define MSG_SUPPORT_HOTLINE N_("hotline %s")
+/* TRANSLATORS: %s is a phone number for callers from other countries. */
+#define MSG_SUPPORT_ABROAD N_("from abroad %s")
+/* TRANSLATORS: %s is where the online chat is, usually a web address. */
+#define MSG_SUPPORT_CHAT N_("chat %s")
+
 /* Daemon: messages sent by SMS or e-mail. No secret but the code or password they carry. */
 #define MSG_MAIL_CODE_SUBJECT N_("Your passgate code")
 /* TRANSLATORS: %s is the 6-digit code, %u its lifetime in minutes (any number). */
@@ -74,6 +85,19 @@
         N_("Temporary passgate password: %s\nIt works for %u h and must be changed at the next "   \
            "login.")
 
+/* Daemon: service centers. Messages about an appointment carry no secret but its coupon. */
+#define MSG_MAIL_BOOKING_SUBJECT N_("Your appointment at a service center")
+/* TRANSLATORS: %s are the center's name, its address, the date and time ("2025-03-14 10:30")
+ * and the coupon ("K7QX-M2PD-9R"). */
+#define MSG_MAIL_BOOKING                                                                           \
+        N_("Appointment at %s, %s, on %s. Your coupon: %s. Show it at the center; it also "        \
+           "cancels the appointment.")
+#define MSG_MAIL_BOOKING_GONE_SUBJECT N_("Your appointment at a service center is cancelled")
+/* TRANSLATORS: %s are the center's name and the date and time of the appointment. */
+#define MSG_MAIL_BOOKING_GONE                                                                      \
+        N_("Your appointment at %s on %s is cancelled: the service center no longer takes "        \
+           "appointments. Please book at another center.")
+
 /* Daemon: reasons a new password is refused. */
 /* TRANSLATORS: %u here and in the next text is any limit an admin sets: word it without plurals. */
 #define MSG_PW_TOO_SHORT N_("The password is too short: use at least %u characters.")
@@ -92,6 +116,15 @@
 #define MSG_POLICY_DESCRIPTION                                                                     \
         N_("Use %u to %u characters. A long phrase of unrelated words is easy to remember and "    \
            "hard to guess. Common passwords and your own details are refused.")
+
+/* Daemon: reset requests. A notice to every registered contact when a clerk files one. */
+#define MSG_MAIL_REQUEST_SUBJECT N_("A reset of your passgate password was requested")
+/* TRANSLATORS: %s are the user name, the service center's name and the request id, in this order;
+ * keep "passgatectl request cancel" as it is. */
+#define MSG_MAIL_REQUEST_FILED                                                                     \
+        N_("A reset of the password of account %s was requested at the service center %s. A "      \
+           "temporary password will be sent within 24 hours. If it was not you, stop it now: log " \
+           "in with your current password, or run: passgatectl request cancel %s")
 
 /* PAM module. */
 /* TRANSLATORS: one line of a list to choose from: %u is the number to type, %s the choice. */
@@ -139,6 +172,53 @@
 /* TRANSLATORS: %s is a user name. Name no contact: the caller is not told which one. */
 #define MSG_CTL_TEMPORARY_SENT                                                                     \
         N_("A temporary password for %s was sent to the account's registered contact.")
+/* passgatectl centers, slots, book, cancel, center. Column names are short: a table's header. */
+#define MSG_CTL_COL_ID      N_("ID")
+#define MSG_CTL_COL_NAME    N_("NAME")
+#define MSG_CTL_COL_ADDRESS N_("ADDRESS")
+#define MSG_CTL_COL_HOURS   N_("HOURS")
+#define MSG_CTL_COL_PHONE   N_("PHONE")
+#define MSG_CTL_COL_SLOT    N_("SLOT")
+#define MSG_CTL_COL_FREE    N_("FREE")
+/* TRANSLATORS: keep "YYYY-MM-DD HH:MM" and @USEC as they are. */
+#define MSG_CTL_BAD_TIME N_("invalid time '%s': use \"YYYY-MM-DD HH:MM\" (local time) or @USEC")
+/* TRANSLATORS: %u is a line number; keep "YYYY-MM-DD HH:MM PLACES" as it is. */
+#define MSG_CTL_BAD_SCHEDULE_LINE N_("stdin line %u: use \"YYYY-MM-DD HH:MM PLACES\"")
+#define MSG_CTL_SCHEDULE_USAGE    N_("center schedule takes SLOT PLACES pairs")
+#define MSG_CTL_BOOK_USAGE        N_("book needs --full-name and --contact")
+#define MSG_CTL_CENTER_ADD_USAGE  N_("center add needs --name, --address, --hours and --phone")
+/* TRANSLATORS: %s is the coupon ("K7QX-M2PD-9R"); keep "passgatectl cancel COUPON" as it is. */
+#define MSG_CTL_BOOKED                                                                             \
+        N_("Your coupon: %s\nShow it at the center. It is also sent to the contact given. To "     \
+           "cancel the appointment: passgatectl cancel COUPON")
+/* passgatectl support. */
+#define MSG_CTL_SUPPORT_HOTLINE N_("Hotline")
+#define MSG_CTL_SUPPORT_ABROAD  N_("From abroad")
+#define MSG_CTL_SUPPORT_CHAT    N_("Chat")
+#define MSG_CTL_SUPPORT_NONE    N_("No support contacts are configured.")
+#define MSG_CTL_VERIFY_USAGE                                                                       \
+        N_("support verify needs --full-name and exactly one of --passport, --snils, --inn")
+/* TRANSLATORS: the whole output of "support verify": the name and the document both match. */
+#define MSG_CTL_MATCH N_("match")
+/* TRANSLATORS: the whole output of "support verify" otherwise, also for an unknown account. */
+#define MSG_CTL_NO_MATCH N_("no match")
+/* TRANSLATORS: %s is what the agent typed. Tell nothing more: not whether the account exists. */
+#define MSG_CTL_SUPPORT_CODE_SENT                                                                  \
+        N_("If %s names an account with a phone or e-mail address, a recovery code was sent "      \
+           "to it.")
+/* passgatectl request: reset requests filed at a service center. */
+#define MSG_CTL_COL_REQUEST       N_("REQUEST")
+#define MSG_CTL_COL_CENTER        N_("CENTER")
+#define MSG_CTL_COL_FILED         N_("FILED")
+#define MSG_CTL_COL_APPLY         N_("APPLY")
+#define MSG_CTL_COL_STATE         N_("STATE")
+#define MSG_CTL_COL_CONTACT       N_("CONTACT")
+#define MSG_CTL_REQUEST_DOCUMENTS N_("request file needs --passport and --snils")
+/* TRANSLATORS: %s are the request id and the date and time of its deadline; keep "passgatectl
+ * request cancel" as it is. */
+#define MSG_CTL_REQUEST_FILED                                                                      \
+        N_("Request %s filed. A temporary password goes out after the hold, by %s at the "         \
+           "latest; passgatectl request cancel with the id stops it.")
 /* TRANSLATORS: keep commands, options, USER, TEXT... and exit numbers as they are; 80 columns. */
 #define MSG_CTL_HELP                                                                               \
         N_("passgatectl [OPTIONS...] COMMAND ...\n"                                                \
@@ -160,6 +240,27 @@
            "  user delete USER          Delete an account\n"                                       \
            "  recover [LOGIN]           Set a new password when you do not know yours: a\n"        \
            "                            code goes to your phone or e-mail\n"                       \
+           "  support                   Show the contacts of the support desk\n"                   \
+           "  support verify LOGIN      Support agents: check a caller's full name and one\n"      \
+           "                            document against the account: match or no match\n"         \
+           "  support send-code LOGIN   Support agents: have a recovery code sent to the\n"        \
+           "                            account's registered phone, else e-mail\n"                 \
+           "  centers                   List the service centers: addresses, opening hours\n"      \
+           "  slots CENTER              Free places of a center's slots (next 14 days)\n"          \
+           "  book CENTER SLOT          Book an appointment; prints its coupon, which is\n"        \
+           "                            also sent to --contact\n"                                  \
+           "  cancel COUPON             Cancel an appointment\n"                                   \
+           "  center add ID             Admins: add a service center\n"                            \
+           "  center remove ID          Admins: remove a center, its slots and bookings;\n"        \
+           "                            holders of future bookings are told\n"                     \
+           "  center schedule ID [SLOT PLACES]...\n"                                               \
+           "                            Admins: add or change slots (PLACES 0 removes one);\n"     \
+           "                            without pairs, lines \"SLOT PLACES\" from stdin\n"         \
+           "  request file CENTER LOGIN Clerks: file a password reset for a person whose\n"        \
+           "                            passport and SNILS were checked at the desk\n"             \
+           "  request list              Clerks and admins: the pending reset requests\n"           \
+           "  request cancel ID         Stop a reset request: its account's owner, a clerk\n"      \
+           "                            or an admin\n"                                             \
            "  audit                     Show the audit log, oldest entry first\n"                  \
            "  policy                    Show the rules a new password must pass\n"                 \
            "  generate                  Print a strong password that passes them\n"                \
@@ -188,12 +289,41 @@
            "     --generate             Have passgated generate the new password; it is\n"         \
            "                            printed once\n"                                            \
            "\n"                                                                                    \
+           "support verify:\n"                                                                     \
+           "     --full-name=TEXT       The caller's full name\n"                                  \
+           "     --passport=NUMBER, --snils=NUMBER or --inn=NUMBER\n"                              \
+           "                            One identity document of the caller\n"                     \
+           "\n"                                                                                    \
            "recover:\n"                                                                            \
            "     --generate             Have passgated generate the new password; it is\n"         \
            "                            printed once\n"                                            \
            "\n"                                                                                    \
            "user lock:\n"                                                                          \
            "     --reason=TEXT          Why the account is locked\n"                               \
+           "\n"                                                                                    \
+           "slots:\n"                                                                              \
+           "     --from=TIME            From this time (default: now)\n"                           \
+           "     --to=TIME              Up to this time (default: 14 days after --from)\n"         \
+           "\n"                                                                                    \
+           "book:\n"                                                                               \
+           "     --full-name=TEXT       Who comes to the appointment\n"                            \
+           "     --contact=CONTACT      The phone or e-mail address the coupon goes to\n"          \
+           "\n"                                                                                    \
+           "center add:\n"                                                                         \
+           "     --name=TEXT            The center's name\n"                                       \
+           "     --address=TEXT         Its address\n"                                             \
+           "     --hours=TEXT           Its opening hours\n"                                       \
+           "     --phone=NUMBER         Its phone number\n"                                        \
+           "\n"                                                                                    \
+           "SLOT and TIME are local time, \"YYYY-MM-DD HH:MM\" (quoted or not), or @USEC\n"        \
+           "(µs since the epoch); a TIME may be a date alone: its start, for --to its end.\n"     \
+           "\n"                                                                                    \
+           "request file:\n"                                                                       \
+           "     --passport=NUMBER      The person's passport (required)\n"                        \
+           "     --snils=NUMBER         The person's SNILS (required)\n"                           \
+           "     --contact=CONTACT      A phone or e-mail address given at the desk: the\n"        \
+           "                            temporary password goes there, and it replaces the\n"      \
+           "                            registered one of its kind\n"                              \
            "\n"                                                                                    \
            "doctor:\n"                                                                             \
            "     --root=DIR             Check the files under DIR instead of /\n"                  \
@@ -212,12 +342,13 @@
            "     a problem\n"                                                                      \
            "  2  usage error\n"                                                                    \
            "  3  access denied\n"                                                                  \
-           "  4  no such account or unix user\n"                                                   \
+           "  4  no such account, unix user, service center, slot, coupon or request\n"            \
            "  5  passgated cannot be reached (not running, no bus, timeout)\n"                     \
            "  6  passgated refused an input or a request (invalid value, password\n"               \
            "     rejected, identifier in use, account exists, too many requests, no\n"             \
-           "     contact to send to)\n"                                                            \
-           "  7  authentication failed (recover: too many wrong codes or answers)\n")
+           "     contact to send to, center exists, slot full, too many bookings)\n"               \
+           "  7  authentication failed (recover: too many wrong codes or answers);\n"              \
+           "     support verify: no match; request file: the documents do not match\n")
 
 /*
  * passgatectl doctor. A finding is one line: what was checked and what is wrong, then on the next

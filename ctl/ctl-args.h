@@ -19,6 +19,12 @@ typedef enum CtlOption {
         OPT_SINCE = 1 << 10,
         OPT_SINCE_USEC = 1 << 11,
         OPT_MAX = 1 << 12,
+        OPT_NAME = 1 << 13,
+        OPT_ADDRESS = 1 << 14,
+        OPT_HOURS = 1 << 15,
+        OPT_CONTACT = 1 << 16,
+        OPT_FROM = 1 << 17,
+        OPT_TO = 1 << 18,
 } CtlOption;
 
 #define OPT_ACCOUNT_PROPS                                                                          \
@@ -38,4 +44,11 @@ typedef struct CtlArgs {
         const char *reason;
         uint64_t since_usec; /* from --since or --since-usec, 0 when neither */
         uint32_t max;
+        /* Service centers: what "center add" and "book" send, the times "slots" lists. */
+        const char *name;
+        const char *address;
+        const char *hours;
+        const char *contact;
+        const char *from;
+        const char *to;
 } CtlArgs;

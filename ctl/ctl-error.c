@@ -17,6 +17,10 @@ static const sd_bus_error_map ctl_error_map[] = {
         SD_BUS_ERROR_MAP(PG_ERROR_PERMISSION_DENIED, EACCES),
         SD_BUS_ERROR_MAP(PG_ERROR_NO_SUCH_ACCOUNT, ESRCH),
         SD_BUS_ERROR_MAP(PG_ERROR_NO_SUCH_UNIX_USER, ESRCH),
+        SD_BUS_ERROR_MAP(PG_ERROR_NO_SUCH_CENTER, ESRCH),
+        SD_BUS_ERROR_MAP(PG_ERROR_NO_SUCH_SLOT, ESRCH),
+        SD_BUS_ERROR_MAP(PG_ERROR_NO_SUCH_COUPON, ESRCH),
+        SD_BUS_ERROR_MAP(PG_ERROR_NO_SUCH_REQUEST, ESRCH),
         SD_BUS_ERROR_MAP(SD_BUS_ERROR_SERVICE_UNKNOWN, EHOSTUNREACH),
         SD_BUS_ERROR_MAP(SD_BUS_ERROR_NAME_HAS_NO_OWNER, EHOSTUNREACH),
         SD_BUS_ERROR_MAP(SD_BUS_ERROR_NO_SERVER, EHOSTDOWN),
@@ -29,12 +33,18 @@ static const sd_bus_error_map ctl_error_map[] = {
         SD_BUS_ERROR_MAP(PG_ERROR_INVALID_IDENTIFIER, EDOM),
         SD_BUS_ERROR_MAP(PG_ERROR_IDENTIFIER_IN_USE, EEXIST),
         SD_BUS_ERROR_MAP(PG_ERROR_ACCOUNT_EXISTS, EEXIST),
+        SD_BUS_ERROR_MAP(PG_ERROR_CENTER_EXISTS, EEXIST),
+        /* The places are taken, or the contact holds enough: a request refused as it stands. */
+        SD_BUS_ERROR_MAP(PG_ERROR_SLOT_FULL, EDOM),
+        SD_BUS_ERROR_MAP(PG_ERROR_TOO_MANY_BOOKINGS, EDOM),
         /* Too many requests in a while: refused, whatever was asked and by whom. */
         SD_BUS_ERROR_MAP(PG_ERROR_RATE_LIMITED, EDOM),
         SD_BUS_ERROR_MAP(PG_ERROR_NO_CONTACT, EDOM),
         SD_BUS_ERROR_MAP(PG_ERROR_AUTHENTICATION_FAILED, EKEYREJECTED),
         /* Recovery ends so after wrong codes: who asked did not prove to be the account's owner. */
         SD_BUS_ERROR_MAP(PG_ERROR_TOO_MANY_ATTEMPTS, EKEYREJECTED),
+        /* A clerk's reset request: the person's documents did not prove the identity. */
+        SD_BUS_ERROR_MAP(PG_ERROR_DOCUMENTS_MISMATCH, EKEYREJECTED),
         /* The delivery backend failed, not the input: a plain failure, try later. */
         SD_BUS_ERROR_MAP(PG_ERROR_DELIVERY_FAILED, EIO),
         SD_BUS_ERROR_MAP(SD_BUS_ERROR_FAILED, EIO),

@@ -11,11 +11,14 @@
  *   1  any other failure: StoreFailure, DeliveryFailed, Cancelled, Expired, unknown names
  *   2  usage error: unknown verb or option, missing or extra argument, bad number
  *   3  access denied: org.freedesktop.DBus.Error.AccessDenied, PermissionDenied
- *   4  no such account or unix user: NoSuchAccount, NoSuchUnixUser
+ *   4  no such account, unix user, center, slot, coupon or request: NoSuchAccount,
+ *      NoSuchUnixUser, NoSuchCenter, NoSuchSlot, NoSuchCoupon, NoSuchRequest
  *   5  the daemon cannot be reached: no bus, ServiceUnknown, NameHasNoOwner, NoReply, timeouts
  *   6  the daemon refused an input or a request: InvalidArgs, PasswordRejected, IdentifierInUse,
- *      InvalidIdentifier, AccountExists, RateLimited, NoContact
- *   7  authentication failed in a conversation: AuthenticationFailed, TooManyAttempts
+ *      InvalidIdentifier, AccountExists, RateLimited, NoContact, CenterExists, SlotFull,
+ *      TooManyBookings
+ *   7  authentication failed in a conversation: AuthenticationFailed, TooManyAttempts; support
+ *      verify: no match (the identity was not confirmed); DocumentsMismatch (a reset request)
  *
  * Functions return 0 or a negative errno; the errno carries the class of the failure up to main(),
  * so every D-Bus error name the daemon may send is mapped to an errno that belongs to one class.

@@ -8,12 +8,15 @@
 #include "config.h"
 #include "ctl-args.h"
 #include "ctl-audit.h"
+#include "ctl-centers.h"
 #include "ctl-doctor.h"
 #include "ctl-error.h"
 #include "ctl-passwd.h"
 #include "ctl-policy.h"
 #include "ctl-recover.h"
+#include "ctl-request.h"
 #include "ctl-status.h"
+#include "ctl-support.h"
 #include "ctl-user.h"
 #include "macro.h"
 #include "messages.h"
@@ -27,7 +30,7 @@ struct Verb {
         int max_args; /* or ARGS_ANY */
         unsigned options;
         int (*run)(int argc, char **argv, const CtlArgs *args);
-        const Verb *sub; /* a group of verbs ("user …") instead of run */
+        const Verb *sub; /* a group of verbs ("user …"); run, if any, is the group's name alone */
 };
 
 static const Verb user_verbs[] = {
@@ -45,6 +48,27 @@ static const Verb user_verbs[] = {
         {},
 };
 
+static const Verb support_verbs[] = {
+        { "verify", 2, 2, OPT_FULL_NAME | OPT_PASSPORT | OPT_SNILS | OPT_INN, verb_support_verify,
+          NULL },
+        { "send-code", 2, 2, 0, verb_support_send_code, NULL },
+        {},
+};
+
+static const Verb center_verbs[] = {
+        { "add", 2, 2, OPT_NAME | OPT_ADDRESS | OPT_HOURS | OPT_PHONE, verb_center_add, NULL },
+        { "remove", 2, 2, 0, verb_center_remove, NULL },
+        { "schedule", 2, ARGS_ANY, 0, verb_center_schedule, NULL },
+        {},
+};
+
+static const Verb request_verbs[] = {
+        { "file", 3, 3, OPT_PASSPORT | OPT_SNILS | OPT_CONTACT, verb_request_file, NULL },
+        { "list", 1, 1, 0, verb_request_list, NULL },
+        { "cancel", 2, 2, 0, verb_request_cancel, NULL },
+        {},
+};
+
 /* doctor's --root: CtlArgs, which every verb shares, has no place for it. */
 static const char *arg_root;
 
@@ -57,6 +81,13 @@ static const Verb verbs[] = {
         { "status", 1, 2, 0, verb_status, NULL },
         { "user", 2, ARGS_ANY, 0, NULL, user_verbs },
         { "recover", 1, 2, OPT_GENERATE, verb_recover, NULL },
+        { "support", 1, ARGS_ANY, 0, verb_support, support_verbs },
+        { "centers", 1, 1, 0, verb_centers, NULL },
+        { "slots", 2, 2, OPT_FROM | OPT_TO, verb_slots, NULL },
+        { "book", 3, 4, OPT_FULL_NAME | OPT_CONTACT, verb_book, NULL },
+        { "cancel", 2, 2, 0, verb_cancel, NULL },
+        { "center", 2, ARGS_ANY, 0, NULL, center_verbs },
+        { "request", 2, ARGS_ANY, 0, NULL, request_verbs },
         { "audit", 1, 1, OPT_SINCE | OPT_SINCE_USEC | OPT_MAX, verb_audit, NULL },
         { "policy", 1, 1, 0, verb_policy, NULL },
         { "generate", 1, 1, 0, verb_generate, NULL },
@@ -82,6 +113,12 @@ static const struct {
         { OPT_SINCE, "--since" },
         { OPT_SINCE_USEC, "--since-usec" },
         { OPT_MAX, "--max" },
+        { OPT_NAME, "--name" },
+        { OPT_ADDRESS, "--address" },
+        { OPT_HOURS, "--hours" },
+        { OPT_CONTACT, "--contact" },
+        { OPT_FROM, "--from" },
+        { OPT_TO, "--to" },
 };
 
 static int usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -115,7 +152,7 @@ static int dispatch(const Verb *table, const char *group, int argc, char **argv,
                 return usage_error(_(MSG_CTL_TOO_FEW_ARGS), name);
         if (v->max_args != ARGS_ANY && argc > v->max_args)
                 return usage_error(_(MSG_CTL_TOO_MANY_ARGS), name);
-        if (v->sub) {
+        if (v->sub && (argc > 1 || !v->run)) {
                 strcat(name, " ");
                 return dispatch(v->sub, name, argc - 1, argv + 1, args);
         }
@@ -193,6 +230,12 @@ enum {
         ARG_SINCE_USEC,
         ARG_MAX,
         ARG_ROOT,
+        ARG_NAME,
+        ARG_ADDRESS,
+        ARG_HOURS,
+        ARG_CONTACT,
+        ARG_FROM,
+        ARG_TO,
 };
 
 static const struct option options[] = {
@@ -213,6 +256,12 @@ static const struct option options[] = {
         { "since-usec", required_argument, NULL, ARG_SINCE_USEC },
         { "max", required_argument, NULL, ARG_MAX },
         { "root", required_argument, NULL, ARG_ROOT },
+        { "name", required_argument, NULL, ARG_NAME },
+        { "address", required_argument, NULL, ARG_ADDRESS },
+        { "hours", required_argument, NULL, ARG_HOURS },
+        { "contact", required_argument, NULL, ARG_CONTACT },
+        { "from", required_argument, NULL, ARG_FROM },
+        { "to", required_argument, NULL, ARG_TO },
         {},
 };
 
@@ -292,6 +341,30 @@ static int parse_argv(int argc, char **argv, CtlArgs *a)
                         break;
                 case ARG_ROOT:
                         arg_root = optarg;
+                        break;
+                case ARG_NAME:
+                        a->name = optarg;
+                        a->given |= OPT_NAME;
+                        break;
+                case ARG_ADDRESS:
+                        a->address = optarg;
+                        a->given |= OPT_ADDRESS;
+                        break;
+                case ARG_HOURS:
+                        a->hours = optarg;
+                        a->given |= OPT_HOURS;
+                        break;
+                case ARG_CONTACT:
+                        a->contact = optarg;
+                        a->given |= OPT_CONTACT;
+                        break;
+                case ARG_FROM:
+                        a->from = optarg;
+                        a->given |= OPT_FROM;
+                        break;
+                case ARG_TO:
+                        a->to = optarg;
+                        a->given |= OPT_TO;
                         break;
                 case ':':
                         return usage_error(_(MSG_CTL_OPTION_NEEDS_ARG), argv[optind - 1]);

@@ -43,6 +43,9 @@ typedef struct Account {
         bool code_set;
         uint8_t code_hash[PEPPER_HASH_BYTES];
         uint64_t code_issued_usec;
+        /* The pending code was sent by the support desk: a recovery start keeps it for its whole
+         * lifetime instead of only for the resend cooldown. */
+        bool code_support;
         /* Wrong codes since the last good one: a new code carries them over, only an hour without
          * a wrong code or a good code clears them. */
         uint32_t code_tries;

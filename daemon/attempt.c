@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "lockout.h"
 #include "macro.h"
+#include "request.h"
 
 typedef struct Args {
         Daemon *d;
@@ -47,6 +48,10 @@ static int record(Store *s, MDB_txn *txn, void *userdata)
                 o->change_required = a.must_change;
                 snprintf(event, sizeof event, "%s-success", o->event);
                 r = audit_event(d, txn, o->user, event, o->caller, "");
+                /* The owner knows the password: a reset filed in their name is not wanted. */
+                if (r >= 0)
+                        r = requests_cancel_user(d, txn, o->user, o->caller,
+                                                 "the current password was used");
         } else if (blocked) {
                 snprintf(event, sizeof event, "%s-refused", o->event);
                 r = audit_event(d, txn, o->user, event, o->caller,

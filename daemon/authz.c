@@ -42,7 +42,8 @@ typedef struct Query {
         Daemon *d;
         sd_bus_message *m;
         authorized_t fn;
-        const char *action; /* NULL: any caller, fn decides */
+        const char *action;   /* NULL: any caller, fn decides */
+        const char *fallback; /* asked when polkit says no to action */
         uid_t caller;
 } Query;
 
@@ -65,12 +66,15 @@ static void finish(Query *q, bool allowed)
                 if (sd_bus_error_is_set(&error))
                         r = sd_bus_reply_method_error(q->m, &error);
                 else if (r < 0)
-                        r = sd_bus_reply_method_errno(q->m, r, NULL);
+                        r = bus_reply_failure(q->m, r);
         }
         (void)r;
         sd_bus_error_free(&error);
         query_free(q);
 }
+
+/* Asked again with the fallback action when polkit says no. */
+static int ask_polkit(Query *q);
 
 static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
 {
@@ -82,6 +86,11 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
             sd_bus_message_enter_container(reply, 'r', "bba{ss}") >= 0)
                 if (sd_bus_message_read(reply, "bb", &authorized, &challenge) < 0)
                         authorized = 0;
+        if (!authorized && q->fallback) {
+                q->action = TAKE_PTR(q->fallback);
+                if (ask_polkit(q) >= 0)
+                        return 0;
+        }
         finish(q, authorized);
         return 0;
 }
@@ -121,7 +130,8 @@ static int on_caller_uid(sd_bus_message *reply, void *userdata, sd_bus_error *re
  * The uid comes from the bus driver, which took it from the socket when the caller connected:
  * asked asynchronously, so a slow driver never holds the bus loop.
  */
-static int query_start(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn)
+static int query_start(Daemon *d, sd_bus_message *m, const char *action, const char *fallback,
+                       authorized_t fn)
 {
         const char *sender = sd_bus_message_get_sender(m);
         if (!sender)
@@ -129,7 +139,9 @@ static int query_start(Daemon *d, sd_bus_message *m, const char *action, authori
         Query *q = calloc(1, sizeof(Query));
         if (!q)
                 return -ENOMEM;
-        *q = (Query){ .d = d, .m = sd_bus_message_ref(m), .fn = fn, .action = action };
+        *q = (Query){
+                .d = d, .m = sd_bus_message_ref(m), .fn = fn, .action = action, .fallback = fallback
+        };
         int r = sd_bus_call_method_async(d->bus, NULL, "org.freedesktop.DBus",
                                          "/org/freedesktop/DBus", "org.freedesktop.DBus",
                                          "GetConnectionUnixUser", on_caller_uid, q, "s", sender);
@@ -142,11 +154,17 @@ static int query_start(Daemon *d, sd_bus_message *m, const char *action, authori
 
 int with_caller(Daemon *d, sd_bus_message *m, authorized_t fn, sd_bus_error *error)
 {
-        return query_start(d, m, NULL, fn);
+        return query_start(d, m, NULL, NULL, fn);
 }
 
 int authz_admin(Daemon *d, sd_bus_message *m, const char *action, authorized_t fn,
                 sd_bus_error *error)
 {
-        return query_start(d, m, action, fn);
+        return query_start(d, m, action, NULL, fn);
+}
+
+int authz_either(Daemon *d, sd_bus_message *m, const char *action, const char *fallback,
+                 authorized_t fn, sd_bus_error *error)
+{
+        return query_start(d, m, action, fallback, fn);
 }

@@ -80,6 +80,11 @@ UINT_SETTER(set_codes_per_hour, codes_per_hour, 1, 10, 1)
 UINT_SETTER(set_attempts_per_hour, attempts_per_hour, 1, 20, 1)
 UINT_SETTER(set_caller_attempts, caller_attempts_per_hour, 1, 1000, 1)
 UINT_SETTER(set_messages_per_hour, messages_per_hour, 1, 100000, 1)
+UINT_SETTER(set_max_bookings, max_bookings, 1, 20, 1)
+UINT_SETTER(set_bookings_per_hour, bookings_per_hour, 1, 1000, 1)
+UINT_SETTER(set_request_hold, request_hold_usec, 60, 24 * 3600, USEC_PER_SEC)
+UINT_SETTER(set_verify_per_hour, verify_per_hour, 1, 1000, 1)
+UINT_SETTER(set_verify_account_per_hour, verify_account_per_hour, 1, 100, 1)
 UINT_SETTER(set_temporary_lifetime, temporary_lifetime_usec, 3600, 7 * 24 * 3600, USEC_PER_SEC)
 
 static int parse_bool(const char *v, bool *ret)
@@ -91,6 +96,32 @@ static int parse_bool(const char *v, bool *ret)
         else
                 return -EINVAL;
         return 0;
+}
+
+/* Shown to anyone who asks: printable text of a sane length. */
+static int set_contact_text(char **field, const char *v)
+{
+        if (strlen(v) > 256)
+                return -EINVAL;
+        for (const char *p = v; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        return -EINVAL;
+        return set_string(field, v);
+}
+
+static int set_hotline(Config *c, const char *v)
+{
+        return set_contact_text(&c->support_hotline, v);
+}
+
+static int set_abroad(Config *c, const char *v)
+{
+        return set_contact_text(&c->support_abroad, v);
+}
+
+static int set_chat(Config *c, const char *v)
+{
+        return set_contact_text(&c->support_chat, v);
 }
 
 static int set_login_after(Config *c, const char *v)
@@ -229,6 +260,15 @@ static const struct {
         { "recovery", "terminate_sessions_on_recovery", set_terminate_sessions, "yes or no" },
         { "recovery", "temporary_password_lifetime", set_temporary_lifetime,
           "seconds, from 3600 to 604800" },
+        { "centers", "max_bookings", set_max_bookings, "a number from 1 to 20" },
+        { "centers", "bookings_per_hour", set_bookings_per_hour, "a number from 1 to 1000" },
+        { "centers", "request_hold", set_request_hold, "seconds, from 60 to 86400" },
+        { "support", "hotline", set_hotline, "text of at most 256 bytes" },
+        { "support", "abroad", set_abroad, "text of at most 256 bytes" },
+        { "support", "chat", set_chat, "text of at most 256 bytes" },
+        { "support", "verify_per_hour", set_verify_per_hour, "a number from 1 to 1000" },
+        { "support", "verify_account_per_hour", set_verify_account_per_hour,
+          "a number from 1 to 100" },
         { "conversation", "idle_timeout", set_idle_timeout, "seconds, from 60 to 3600" },
         { "daemon", "hash_workers", set_hash_workers, "a number from 0 (one per core) to 64" },
 };
@@ -301,6 +341,11 @@ static int config_defaults(Config *c)
         c->attempts_per_hour = 10;
         c->caller_attempts_per_hour = 30;
         c->temporary_lifetime_usec = 24 * 3600 * USEC_PER_SEC;
+        c->max_bookings = 3;
+        c->bookings_per_hour = 20;
+        c->request_hold_usec = 3600 * USEC_PER_SEC;
+        c->verify_per_hour = 60;
+        c->verify_account_per_hour = 5;
 
         const char *creds = getenv("CREDENTIALS_DIRECTORY");
         char *pepper = NULL;
@@ -375,6 +420,9 @@ Config *config_free(Config *c)
         free(c->trunk_prefix);
         free(c->delivery_sms);
         free(c->delivery_email);
+        free(c->support_hotline);
+        free(c->support_abroad);
+        free(c->support_chat);
         free(c);
         return NULL;
 }

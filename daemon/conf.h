@@ -41,6 +41,13 @@ typedef struct Config {
         bool terminate_sessions_on_recovery;
         uint64_t temporary_lifetime_usec;
 
+        unsigned max_bookings;      /* future bookings one contact may hold */
+        unsigned bookings_per_hour; /* per calling uid (root included: it is never a login) */
+        uint64_t request_hold_usec; /* before a clerk's reset request is applied */
+        char *support_hotline, *support_abroad, *support_chat;
+        unsigned verify_per_hour; /* VerifyIdentity calls per agent */
+        unsigned verify_account_per_hour;
+
         uint64_t conversation_idle_usec;
         unsigned hash_workers;
 } Config;

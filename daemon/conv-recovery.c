@@ -69,6 +69,17 @@ static int fail(Conversation *c, sd_bus_message *m, const char *error, const cha
         return conversation_fail(c, m, error, message);
 }
 
+/* The recovery cannot go on (limits, wrong codes, delivery): the support desk can still help. */
+static int fail_support(Conversation *c, sd_bus_message *m, const char *error, const char *message)
+{
+        return conversation_reply(c, m,
+                                  &(StepReply){ .kind = PG_STEP_FAILED,
+                                                .id = "failed",
+                                                .message = message,
+                                                .error = error,
+                                                .offer_support = true });
+}
+
 /* Malformed input is asked again with the reason, a few times. */
 static int again(Conversation *c, sd_bus_message *m, const StepReply *ask, const char *notice)
 {
@@ -178,7 +189,7 @@ static void on_requested(Daemon *d, int r, void *userdata)
         else if (r < 0)
                 (void)fail(c, m, PG_ERROR_STORE, MSG_INTERNAL);
         else if (rq->q.outcome == CODE_LIMITED)
-                (void)fail(c, m, PG_ERROR_RATE_LIMITED, MSG_TRY_LATER);
+                (void)fail_support(c, m, PG_ERROR_RATE_LIMITED, MSG_TRY_LATER);
         else {
                 if (rq->q.matched && !rc->matched)
                         rc->matched = TAKE_PTR(rq->q.matched);
@@ -297,7 +308,7 @@ static void on_checked(Daemon *d, int r, void *userdata)
                         (void)change_ask_new(c, m, NULL, 0);
                 }
         } else if (ck->k.verdict == CODE_BURNED || ++rc->code_tries >= d->config->code_tries)
-                (void)fail(c, m, PG_ERROR_TOO_MANY_ATTEMPTS, MSG_CODE_BURNED);
+                (void)fail_support(c, m, PG_ERROR_TOO_MANY_ATTEMPTS, MSG_CODE_BURNED);
         else {
                 StepReply ask = ask_code(c);
                 ask.notice = MSG_CODE_WRONG;
@@ -329,7 +340,7 @@ static int take_code(Conversation *c, sd_bus_message *m, const char *value)
         Recovery *rc = c->recovery;
 
         if (rc->delivery_failed)
-                return fail(c, m, PG_ERROR_DELIVERY_FAILED, MSG_NOT_SENT);
+                return fail_support(c, m, PG_ERROR_DELIVERY_FAILED, MSG_NOT_SENT);
         if (is_resend(c, value))
                 return resend(c, m);
         if (now_usec() >= rc->code_sent_usec + c->d->config->code_lifetime_usec) {

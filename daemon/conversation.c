@@ -12,6 +12,7 @@
 #include "l10n.h"
 #include "macro.h"
 #include "messages.h"
+#include "support.h"
 
 #define MAX_CONVERSATIONS         1024
 #define MAX_CONVERSATIONS_PER_UID 16
@@ -128,6 +129,21 @@ static int append_sv(sd_bus_message *r, const char *key, const char *type, const
         return sd_bus_message_close_container(r);
 }
 
+/* The same for every account, known or not: it depends only on the configuration. */
+static int append_support(Conversation *c, char **message)
+{
+        _cleanup_free_ char *line = NULL;
+        char *joined;
+        int r = support_line(c->d->config, c->locale, &line);
+        if (r < 0 || !line)
+                return r;
+        if (asprintf(&joined, "%s\n%s", *message, line) < 0)
+                return -ENOMEM;
+        free(*message);
+        *message = joined;
+        return 0;
+}
+
 int conversation_reply(Conversation *c, sd_bus_message *m, const StepReply *s)
 {
         sd_bus_message *reply = NULL;
@@ -137,6 +153,8 @@ int conversation_reply(Conversation *c, sd_bus_message *m, const StepReply *s)
         /* In the client's language: the process locale is nobody's in particular. */
         if (asprintf(&message, l10n_gettext(c->locale, s->message), s->arg ? s->arg : "") < 0)
                 return -ENOMEM;
+        if (s->offer_support && (r = append_support(c, &message)) < 0)
+                return r;
         if (s->notice && asprintf(&notice, l10n_gettext(c->locale, s->notice), s->notice_arg) < 0)
                 return -ENOMEM;
 

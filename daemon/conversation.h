@@ -23,6 +23,7 @@ typedef struct StepReply {
         const char *user;
         bool change_required;
         const char *error;
+        bool offer_support; /* a failure: the support desk's contacts follow the message */
         const char *password;
         const StepChoice *choices;
         size_t n_choices;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "bus-names.h"
@@ -80,6 +81,8 @@ static int run(const char *config_path)
                         r == -EPERM ? " (it must be readable by its owner only)" : "");
                 goto out;
         }
+        /* Never in swap; a failure (RLIMIT_MEMLOCK) leaves it in ordinary memory. */
+        (void)sodium_mlock(&d.pepper, sizeof d.pepper);
         if ((r = store_open(state_dir, &d.pepper, &d.store)) < 0) {
                 fprintf(stderr, "passgated: cannot open the store in %s: %s\n", state_dir,
                         strerror(-r));
@@ -115,9 +118,12 @@ static int run(const char *config_path)
                 goto out;
         }
         if ((r = bus_manager_register(&d)) < 0 || (r = bus_accounts_register(&d)) < 0 ||
-            (r = bus_conversation_register(&d)) < 0 ||
+            (r = bus_conversation_register(&d)) < 0 || (r = bus_centers_register(&d)) < 0 ||
+            (r = bus_requests_register(&d)) < 0 || (r = bus_support_register(&d)) < 0 ||
             (r = sd_bus_add_object_manager(d.bus, NULL, PG_OBJECT_PATH)) < 0 ||
             (r = sd_bus_attach_event(d.bus, d.event, 0)) < 0)
+                goto out;
+        if ((r = requests_start(&d)) < 0)
                 goto out;
         /* The name last: once it is visible, every method works. */
         if ((r = sd_bus_request_name(d.bus, PG_BUS_NAME, 0)) < 0) {
@@ -130,7 +136,8 @@ static int run(const char *config_path)
 out:
         /* Hashes first: what they hand on to the writer still gets written or answered. */
         workqueue_free(d.hashers);
-        workqueue_free(d.writer);
+        /* NULL: what the senders still finish can no longer be stored (daemon_write). */
+        d.writer = workqueue_free(d.writer);
         /* Codes and notices already handed over still go out (or time out) before we stop. */
         workqueue_free(d.senders);
         delivery_free(d.delivery);
@@ -185,5 +192,9 @@ int main(int argc, char *argv[])
                 return EXIT_FAILURE;
         }
         umask(0077);
+        /* No core dump and no ptrace by the same uid: the memory holds the pepper's keys and
+         * passwords being hashed. */
+        if (prctl(PR_SET_DUMPABLE, 0) < 0)
+                fprintf(stderr, "passgated: cannot turn off core dumps: %s\n", strerror(errno));
         return run(config_path) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

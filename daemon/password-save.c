@@ -15,6 +15,8 @@ typedef struct Save {
         bool must_change;
         uint64_t expires_usec;
         const char *how;
+        int (*hook)(Daemon *d, MDB_txn *txn, Account *a, void *userdata);
+        void *hook_userdata;
         char *locale;
         char *phone, *email; /* the contacts to notify, once stored */
         uid_t caller;
@@ -35,8 +37,11 @@ static int save_txn(Store *s, MDB_txn *txn, void *userdata)
         if (r >= 0) {
                 a.must_change = sv->must_change;
                 a.password_expires_usec = sv->expires_usec;
-                r = store_put_account(s, txn, &a);
+                if (sv->hook)
+                        r = sv->hook(sv->d, txn, &a, sv->hook_userdata);
         }
+        if (r >= 0)
+                r = store_put_account(s, txn, &a);
         /* Notices count against the host's budget too; none when it is spent. */
         free(sv->phone);
         free(sv->email);
@@ -92,6 +97,8 @@ int password_save(Daemon *d, const PasswordSave *s, write_done_t done, void *use
                       .expires_usec = s->expires_usec,
                       .locale = s->locale ? strdup(s->locale) : NULL,
                       .how = s->how,
+                      .hook = s->hook,
+                      .hook_userdata = s->hook_userdata,
                       .caller = s->caller,
                       .d = d,
                       .done = done,

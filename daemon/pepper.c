@@ -75,7 +75,8 @@ int pepper_load(const char *path, Pepper *ret)
 
 void pepper_wipe(Pepper *p)
 {
-        sodium_memzero(p, sizeof *p);
+        /* Wipes it too; unlocking memory that was never locked does no harm. */
+        sodium_munlock(p, sizeof *p);
 }
 
 void pepper_hash(const uint8_t key[crypto_generichash_KEYBYTES], const char *kind,

@@ -11,6 +11,8 @@
 
 #define MAGIC "PGA"
 
+#define CODE_SOURCE_SUPPORT 1
+
 enum {
         FLAG_MUST_CHANGE = 1 << 0,
         FLAG_LOCKED = 1 << 1,
@@ -60,6 +62,10 @@ int record_encode(const Account *a, const Pepper *p, uint8_t **ret, size_t *ret_
                 r = tlv_put(&b, TAG_CODE, v, sizeof v);
                 sodium_memzero(v, sizeof v);
                 if (r < 0)
+                        return r;
+                /* A tag of its own: older daemons skip it and read the code as the user's. */
+                if (a->code_support &&
+                    (r = tlv_put(&b, TAG_CODE_SOURCE, &(uint8_t){ CODE_SOURCE_SUPPORT }, 1)) < 0)
                         return r;
         }
         if (a->code_tries) {
@@ -166,6 +172,11 @@ static int decode_fields(const uint8_t *d, size_t size, Account *a)
                         a->code_set = true;
                         memcpy(a->code_hash, v, PEPPER_HASH_BYTES);
                         a->code_issued_usec = tlv_be_get(v + PEPPER_HASH_BYTES, 8);
+                        break;
+                case TAG_CODE_SOURCE:
+                        if (n != 1)
+                                return -EBADMSG;
+                        a->code_support = v[0] == CODE_SOURCE_SUPPORT;
                         break;
                 case TAG_CODE_TRIES:
                         if (n != 12)

@@ -30,6 +30,7 @@ enum {
         TAG_CODE_TRIES = 11, /* wrong tries, time of the last */
         TAG_CODE_SENT = 12,  /* one per code sent in the last hour */
         TAG_PASSWORD_EXPIRES = 13,
+        TAG_CODE_SOURCE = 14, /* who had the code sent, 1 byte: 1 support; absent: the user */
         TAG_FULL_NAME = 20,
         TAG_PHONE = 21,
         TAG_EMAIL = 22,

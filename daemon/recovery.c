@@ -66,7 +66,7 @@ static int match_account(CodeRequest *q, MDB_txn *txn, Account *a)
         uint8_t key[PEPPER_HASH_BYTES];
         _cleanup_free_ char *user = NULL;
 
-        if (q->resend) {
+        if (q->resend || q->support) {
                 if (!q->user)
                         return -ENOENT;
                 user = strdup(q->user);
@@ -84,8 +84,17 @@ static int match_account(CodeRequest *q, MDB_txn *txn, Account *a)
                 return r;
         const AccountDocument *doc = &a->documents[q->doc_type];
         /* An admin lock is not something a code may lift. */
-        if (a->locked || (!q->resend && (!doc->set || sodium_memcmp(doc->hash, q->doc_hash,
-                                                                    PEPPER_HASH_BYTES) != 0)))
+        if (a->locked)
+                return -ENOENT;
+        if (q->support) {
+                /* The agent confirmed the caller already: the code goes where the account says. */
+                if (!a->phone && !a->email)
+                        return -ENOENT;
+                q->channel = a->phone ? CHANNEL_SMS : CHANNEL_EMAIL;
+                return 0;
+        }
+        if (!q->resend &&
+            (!doc->set || sodium_memcmp(doc->hash, q->doc_hash, PEPPER_HASH_BYTES) != 0))
                 return -ENOENT;
         return 0;
 }
@@ -129,8 +138,10 @@ static int issue(CodeRequest *q, MDB_txn *txn, Account *a, uint64_t now)
                 return audit_event(d, txn, a->user, "recovery-limited", q->caller,
                                    "account hourly limit");
         }
-        /* Asked again moments later (a second start): the code already sent stands. */
-        if (!q->resend && a->code_set && now < a->code_issued_usec + cf->code_resend_usec) {
+        /* Asked again moments later (a second start): the code already sent stands; one the
+         * support desk sent stands as long as it lives, as the user was told to enter it. */
+        uint64_t stands = a->code_support ? cf->code_lifetime_usec : cf->code_resend_usec;
+        if (!q->resend && !q->support && a->code_set && now < a->code_issued_usec + stands) {
                 q->outcome = CODE_QUIET;
                 return audit_event(d, txn, a->user, "recovery-code-kept", q->caller, "");
         }
@@ -145,6 +156,7 @@ static int issue(CodeRequest *q, MDB_txn *txn, Account *a, uint64_t now)
 
         snprintf(code, sizeof code, "%0*u", CODE_DIGITS, randombytes_uniform(1000000));
         a->code_set = true;
+        a->code_support = q->support;
         a->code_issued_usec = now;
         code_hash(d, a->user, now, code, a->code_hash);
         a->codes_sent[a->n_codes_sent++] = now;
@@ -155,7 +167,9 @@ static int issue(CodeRequest *q, MDB_txn *txn, Account *a, uint64_t now)
         q->outcome = CODE_SENT;
         return audit_event(d, txn, a->user,
                            q->resend ? "recovery-code-resent" : "recovery-code-sent", q->caller,
-                           q->channel == CHANNEL_SMS ? "sms" : "email");
+                           q->support                  ? "support"
+                           : q->channel == CHANNEL_SMS ? "sms"
+                                                       : "email");
 }
 
 int code_request_txn(Store *s, MDB_txn *txn, void *userdata)
@@ -170,7 +184,7 @@ int code_request_txn(Store *s, MDB_txn *txn, void *userdata)
         q->matched = NULL;
         q->outcome = CODE_QUIET;
 
-        int r = q->resend ? 0 : take_request_limits(q, txn, now);
+        int r = q->resend || q->support ? 0 : take_request_limits(q, txn, now);
         if (r == -EDQUOT) {
                 q->outcome = CODE_LIMITED;
                 return audit_event(q->d, txn, NULL, "recovery-limited", q->caller,
@@ -181,7 +195,8 @@ int code_request_txn(Store *s, MDB_txn *txn, void *userdata)
         r = match_account(q, txn, &a);
         if (r == -ENOENT) {
                 account_clear(&a);
-                return audit_event(q->d, txn, NULL, "recovery-no-match", q->caller, "");
+                return audit_event(q->d, txn, NULL, "recovery-no-match", q->caller,
+                                   q->support ? "support" : "");
         }
         if (r >= 0 && !(q->matched = strdup(a.user)))
                 r = -ENOMEM;

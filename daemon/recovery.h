@@ -28,6 +28,9 @@ typedef struct CodeRequest {
         uint8_t doc_hash[PEPPER_HASH_BYTES];
         char *user; /* a resend: the account already matched, or NULL */
         bool resend;
+        /* The support desk: user is the account (NULL: none), no request limits, no document, the
+         * channel its phone, else its e-mail; a recovery start keeps this code while it lives. */
+        bool support;
         /* out */
         CodeOutcome outcome;
         char *matched; /* the account, when the document matched */

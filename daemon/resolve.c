@@ -12,20 +12,14 @@ static PhoneRules phone_rules(Daemon *d)
                              .trunk_prefix = d->config->trunk_prefix };
 }
 
-int resolve_login(Daemon *d, const char *typed, char **ret_user)
+int resolve_login_txn(Daemon *d, MDB_txn *txn, const char *typed, char **ret_user)
 {
         IdCandidate c[ID_CANDIDATES_MAX];
-        StoreRead rd;
         size_t n = 0;
         PhoneRules rules = phone_rules(d);
         int r = identifier_candidates(typed, &rules, c, &n);
         if (r < 0)
                 return r;
-        if ((r = store_read_begin(d->store, &rd)) < 0) {
-                id_candidates_free(c, n);
-                return r;
-        }
-        MDB_txn *txn = rd.txn;
 
         r = -ENOENT;
         for (size_t i = 0; i < n && r == -ENOENT; i++) {
@@ -43,8 +37,18 @@ int resolve_login(Daemon *d, const char *typed, char **ret_user)
                             id_kind_to_string(c[i].kind), c[i].value, key);
                 r = store_index_lookup(d->store, txn, key, ret_user);
         }
-        store_read_end(&rd);
         id_candidates_free(c, n);
+        return r;
+}
+
+int resolve_login(Daemon *d, const char *typed, char **ret_user)
+{
+        StoreRead rd;
+        int r = store_read_begin(d->store, &rd);
+        if (r < 0)
+                return r;
+        r = resolve_login_txn(d, rd.txn, typed, ret_user);
+        store_read_end(&rd);
         return r;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Accounts.IssueTemporaryPassword: a generated password goes to the registered contact (never to
- * the caller), must be changed at the next login and stops working after a while. It is stored
- * only once the backend has taken the message, so a failed delivery changes nothing.
+ * Temporary passwords: a generated password goes to a contact of the account (never to the
+ * caller), must be changed at the next login and stops working after a while. It is stored only
+ * once the backend has taken the message, so a failed delivery changes nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,18 +18,17 @@
 
 typedef struct Temporary {
         Daemon *d;
-        sd_bus_message *m;
-        uid_t caller;
+        TemporaryIssue issue; /* user and to point to the copies below */
         char *user;
-        Channel channel;
         char *to;
         char *password;
         char *hash;
+        write_done_t done;
+        void *userdata;
 } Temporary;
 
 static void temporary_free(Temporary *t)
 {
-        sd_bus_message_unref(t->m);
         free(t->user);
         free(t->to);
         erase_and_free(t->password);
@@ -37,16 +36,10 @@ static void temporary_free(Temporary *t)
         free(t);
 }
 
-static void on_saved(Daemon *d, int r, void *userdata)
+static void finish(Daemon *d, int r, void *userdata)
 {
         Temporary *t = userdata;
-        if (r == -ENOENT)
-                (void)sd_bus_reply_method_errorf(t->m, PG_ERROR_NO_SUCH_ACCOUNT,
-                                                 "No such passgate account.");
-        else if (r < 0)
-                (void)sd_bus_reply_method_errno(t->m, r, NULL);
-        else
-                (void)sd_bus_reply_method_return(t->m, NULL);
+        t->done(d, r, t->userdata);
         temporary_free(t);
 }
 
@@ -56,22 +49,19 @@ static void on_delivered(int r, void *userdata)
         Daemon *d = t->d;
 
         if (r < 0) {
-                (void)audit_write(d, t->user, "temporary-password-failed", t->caller,
-                                  "delivery failed", NULL, NULL);
-                (void)sd_bus_reply_method_errorf(t->m, PG_ERROR_DELIVERY_FAILED,
-                                                 "The temporary password could not be sent; "
-                                                 "nothing was changed.");
-                temporary_free(t);
+                finish(d, -ECOMM, t);
                 return;
         }
         PasswordSave s = { .user = t->user,
                            .hash = t->hash,
                            .must_change = true,
                            .expires_usec = now_usec() + d->config->temporary_lifetime_usec,
-                           .how = "temporary",
-                           .caller = t->caller };
-        if ((r = password_save(d, &s, on_saved, t)) < 0)
-                on_saved(d, r, t);
+                           .how = t->issue.how,
+                           .caller = t->issue.caller,
+                           .hook = t->issue.hook,
+                           .hook_userdata = t->issue.hook_userdata };
+        if ((r = password_save(d, &s, finish, t)) < 0)
+                finish(d, r, t);
 }
 
 static void on_hashed(HashJob *job, void *userdata)
@@ -88,45 +78,28 @@ static void on_hashed(HashJob *job, void *userdata)
             asprintf(&text, l10n_gettext(NULL, MSG_MAIL_TEMPORARY), t->password, hours) < 0)
                 r = -ENOMEM;
         if (r >= 0) {
-                Message *msg = message_new(t->channel, t->to,
+                Message *msg = message_new(t->issue.channel, t->to,
                                            l10n_gettext(NULL, MSG_MAIL_TEMPORARY_SUBJECT), text);
                 sodium_memzero(text, strlen(text));
                 r = msg ? delivery_send(d->delivery, msg, on_delivered, t) : -ENOMEM;
         }
         if (r < 0)
-                on_saved(d, r, t);
+                finish(d, r, t);
 }
 
-int do_issue_temporary(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+int temporary_issue(Daemon *d, const TemporaryIssue *issue, write_done_t done, void *userdata)
 {
-        const char *user;
-        Account a = {};
-        int r;
-
-        if ((r = sd_bus_message_read(m, "s", &user)) < 0)
-                return r;
-        if ((r = store_read_account(d->store, user, &a)) < 0)
-                return bus_account_error(error, r);
-        /* E-mail first: a password in an SMS lingers on a lock screen. */
-        const char *to = a.email ? a.email : a.phone;
-        Channel channel = a.email ? CHANNEL_EMAIL : CHANNEL_SMS;
-        if (!to) {
-                account_clear(&a);
-                return sd_bus_error_set(error, PG_ERROR_NO_CONTACT,
-                                        "The account has no phone or e-mail to send it to.");
-        }
         Temporary *t = calloc(1, sizeof(Temporary));
-        if (!t) {
-                account_clear(&a);
+        int r = 0;
+
+        if (!t)
                 return -ENOMEM;
-        }
         *t = (Temporary){ .d = d,
-                          .m = sd_bus_message_ref(m),
-                          .caller = caller,
-                          .channel = channel,
-                          .user = strdup(user),
-                          .to = strdup(to) };
-        account_clear(&a);
+                          .issue = *issue,
+                          .user = strdup(issue->user),
+                          .to = strdup(issue->to),
+                          .done = done,
+                          .userdata = userdata };
         if (!t->user || !t->to || (r = password_generate(d->policy, &t->password)) < 0) {
                 temporary_free(t);
                 return r < 0 ? r : -ENOMEM;
@@ -142,6 +115,73 @@ int do_issue_temporary(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error 
         if ((r = hash_job_submit(d->hashers, job)) < 0) {
                 hash_job_free(job);
                 temporary_free(t);
+                return r;
+        }
+        return 0;
+}
+
+/* Accounts.IssueTemporaryPassword: the reply waits for the outcome. */
+typedef struct Call {
+        sd_bus_message *m;
+        char *user;
+        uid_t caller;
+} Call;
+
+static void call_free(Call *c)
+{
+        sd_bus_message_unref(c->m);
+        free(c->user);
+        free(c);
+}
+
+static void on_issued(Daemon *d, int r, void *userdata)
+{
+        Call *c = userdata;
+        if (r == -ECOMM) {
+                (void)audit_write(d, c->user, "temporary-password-failed", c->caller,
+                                  "delivery failed", NULL, NULL);
+                (void)sd_bus_reply_method_errorf(c->m, PG_ERROR_DELIVERY_FAILED,
+                                                 "The temporary password could not be sent; "
+                                                 "nothing was changed.");
+        } else if (r == -ENOENT)
+                (void)sd_bus_reply_method_errorf(c->m, PG_ERROR_NO_SUCH_ACCOUNT,
+                                                 "No such passgate account.");
+        else if (r < 0)
+                (void)bus_reply_failure(c->m, r);
+        else
+                (void)sd_bus_reply_method_return(c->m, NULL);
+        call_free(c);
+}
+
+int do_issue_temporary(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error *error)
+{
+        const char *user;
+        Account a = {};
+        int r;
+
+        if ((r = sd_bus_message_read(m, "s", &user)) < 0)
+                return r;
+        if ((r = store_read_account(d->store, user, &a)) < 0)
+                return bus_account_error(error, r);
+        /* E-mail first: a password in an SMS lingers on a lock screen. */
+        TemporaryIssue issue = { .user = user,
+                                 .channel = a.email ? CHANNEL_EMAIL : CHANNEL_SMS,
+                                 .to = a.email ? a.email : a.phone,
+                                 .how = "temporary",
+                                 .caller = caller };
+        if (!issue.to) {
+                account_clear(&a);
+                return sd_bus_error_set(error, PG_ERROR_NO_CONTACT,
+                                        "The account has no phone or e-mail to send it to.");
+        }
+        Call *c = calloc(1, sizeof(Call));
+        if (c)
+                *c = (Call){ .m = sd_bus_message_ref(m), .user = strdup(user), .caller = caller };
+        r = !c || !c->user ? -ENOMEM : temporary_issue(d, &issue, on_issued, c);
+        account_clear(&a);
+        if (r < 0) {
+                if (c)
+                        call_free(c);
                 return r;
         }
         return 1;
