@@ -35,6 +35,13 @@ class Policy(harness.TestCase):
         cls.addClassCleanup(cls.sb.close)
         (cls.user,) = cls.sb.make_users(1)
 
+    @unittest.skipIf(os.environ.get('PASSGATE_ASAN_PRELOAD'), 'ASan turns mlock() into a no-op')
+    def test_pepper_keys_locked_in_memory(self):
+        """The pepper's keys are mlock()ed: never written to swap."""
+        with open(f'/proc/{self.sb.daemon_proc.pid}/status', encoding='ascii') as f:
+            locked = [int(line.split()[1]) for line in f if line.startswith('VmLck:')]
+        self.assertGreater(locked[0], 0)
+
     def test_unprivileged_user_may_not_own_the_name(self):
         r = self.sb.call_seq([dict(DBUS, method='RequestName', sig='su', args=[N.PG_BUS_NAME, 0])], self.user)
         self.assertEqual(r[0].get('error'), N.PG_ERROR_ACCESS_DENIED, r)

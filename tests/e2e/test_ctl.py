@@ -314,5 +314,355 @@ class Ctl(harness.TestCase):
         self.assertEqual(self.sb.login(self.user, self.pw)[0], 'done')
 
 
+class Support(harness.TestCase):
+    """passgatectl support: the contacts for anyone; verify and send-code for agents (root here,
+    refused to another uid without polkit), with their exit codes."""
+    CONTACTS = {'hotline': '8 800 555-35-35', 'abroad': '+7 495 555-35-35',
+                'chat': 'https://support.example.org/chat'}
+    NAME = 'Ольга Сергеевна Алёшина'
+
+    @classmethod
+    def setUpClass(cls):
+        if not harness.is_root():
+            raise unittest.SkipTest('needs root: unix users and a second uid (runuser)')
+        cls.sb = harness.Sandbox(daemon=False, config={'support': dict(cls.CONTACTS, verify_account_per_hour='5')}).start()
+        cls.addClassCleanup(cls.sb.close)
+        cls.user, cls.other = cls.sb.make_users(2)
+
+    def setUp(self):
+        if self.sb.daemon_proc is None:
+            self.sb.start_daemon(fresh=True)
+        else:
+            self.sb.restart_daemon(fresh=True)
+        self.phone = harness.make_phone()
+        self.passport = harness.make_passport()
+        self.snils = harness.make_snils()
+        self.sb.create_account(self.user, strong_password(), FullName=self.NAME, Phone=self.phone,
+                               Documents={'passport': self.passport, 'snils': self.snils})
+
+    def tearDown(self):
+        self.assertNoLeaks(self.sb, [self.NAME, self.passport, digits(self.passport), digits(self.snils),
+                                     'ольга сергеевна алешина'])
+
+    def ctl(self, *args, rc=0, **kw):
+        res = self.sb.ctl(*args, **kw)
+        self.assertEqual(res.rc, rc, res)
+        return res
+
+    def test_contacts_for_anyone(self):
+        res = self.ctl('support', user=self.other)
+        self.assertEqual(res.stdout, 'Hotline: 8 800 555-35-35\nFrom abroad: +7 495 555-35-35\n'
+                                     'Chat: https://support.example.org/chat\n')
+        self.assertEqual(self.ctl('--json', 'support', user=self.other).json, self.CONTACTS)
+
+    def test_no_contacts(self):
+        try:
+            self.sb.config_extra.pop('support')
+            self.sb.restart_daemon()
+            self.assertEqual(self.ctl('support').stdout, clients.message('MSG_CTL_SUPPORT_NONE') + '\n')
+            self.assertEqual(self.ctl('--json', 'support').json, {})
+        finally:
+            self.sb.config_extra['support'] = dict(self.CONTACTS, verify_account_per_hour='5')
+
+    def test_verify_match_0_no_match_7(self):
+        res = self.ctl('support', 'verify', self.user, '--full-name', '  ОЛЬГА сергеевна  Алешина',
+                       '--passport', self.passport)
+        self.assertEqual(res.stdout, 'match\n')
+        self.assertEqual(self.ctl('--json', 'support', 'verify', national_phone(self.phone), '--full-name', self.NAME,
+                                  '--snils', digits(self.snils)).json, {'match': True})
+        wrong = self.ctl('support', 'verify', self.user, '--full-name', 'Ольга Алёшина', '--passport',
+                         self.passport, rc=7)
+        unknown = self.ctl('support', 'verify', harness.make_phone(), '--full-name', self.NAME, '--passport',
+                           self.passport, rc=7)
+        self.assertEqual((wrong.stdout, wrong.stderr), ('no match\n', ''))
+        self.assertEqual((unknown.stdout, unknown.stderr), (wrong.stdout, wrong.stderr))
+        self.assertEqual(self.ctl('--json', 'support', 'verify', self.user, '--full-name', self.NAME,
+                                  '--snils', harness.make_snils(), rc=7).json, {'match': False})
+        self.assertNotIn(self.passport, repr(self.sb.accounts('ListAudit', 'tu', 0, 0)))
+
+    def test_verify_usage_2(self):
+        for args in (['support', 'verify', self.user, '--passport', self.passport],
+                     ['support', 'verify', self.user, '--full-name', self.NAME],
+                     ['support', 'verify', self.user, '--full-name', self.NAME, '--passport', self.passport,
+                      '--snils', self.snils],
+                     ['support', 'verify', '--full-name', self.NAME, '--passport', self.passport],
+                     ['support', '--full-name', self.NAME],
+                     ['support', 'send-code', self.user, '--passport', self.passport],
+                     ['support', 'bogus']):
+            with self.subTest(args=args):
+                self.assertEqual(self.ctl(*args, rc=2).stdout, '')
+        self.assertEqual([e for e in self.sb.accounts('ListAudit', 'tu', 0, 0) if e[2].startswith('support')], [])
+
+    def test_verify_rate_limited_6_and_denied_3(self):
+        for _ in range(5):
+            self.ctl('support', 'verify', self.user, '--full-name', self.NAME, '--passport', self.passport)
+        res = self.ctl('support', 'verify', self.user, '--full-name', self.NAME, '--passport', self.passport,
+                       rc=6)
+        self.assertEqual(res.stdout, '')
+        self.ctl('support', 'verify', self.user, '--full-name', self.NAME, '--passport', self.passport,
+                 user=self.other, rc=3)
+        self.ctl('support', 'send-code', self.user, user=self.other, rc=3)
+
+    def test_send_code_tells_nothing(self):
+        before = {m['file'] for m in self.sb.spool_messages()}
+        known = self.ctl('support', 'send-code', self.user)
+        msgs = [m for m in self.sb.spool_messages() if m['file'] not in before]
+        deadline = time.monotonic() + 10
+        while not any(CODE.search(m['body']) for m in msgs) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            msgs = [m for m in self.sb.spool_messages() if m['file'] not in before]
+        sent = [m for m in msgs if CODE.search(m['body'])]
+        self.assertEqual([(m['To'], m['Channel']) for m in sent], [(self.phone, 'sms')])
+        self.sb.secrets.add(CODE.search(sent[0]['body']).group(1))
+        unknown_login = harness.make_phone()
+        unknown = self.ctl('support', 'send-code', unknown_login)
+        self.assertEqual(unknown.stdout.replace(unknown_login, 'LOGIN'), known.stdout.replace(self.user, 'LOGIN'))
+        self.assertNotIn(self.phone[-4:], known.stdout)
+        self.assertEqual(self.ctl('--json', 'support', 'send-code', unknown_login).stdout, '')
+        time.sleep(0.3)
+        self.assertEqual(len([m for m in self.sb.spool_messages() if CODE.search(m['body'])]), 1)
+
+
+class Appointments(harness.TestCase):
+    """A person without an account lists the service centers and books an appointment with
+    passgatectl as a non-root uid, then cancels it; root (an admin) sets the center up."""
+    CENTER = {'Id': 'tverskoy', 'Name': 'Центр госуслуг «Тверской»',
+              'Address': 'Москва, ул. Тверская, д. 1', 'Hours': 'Пн-Пт 9:00-18:00',
+              'Phone': '+7 495 123-45-67'}
+    NAME = 'Зиновий Аркадьевич Квартирмейстер'
+    COUPON = re.compile(r'\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{2})\b')
+
+    @classmethod
+    def setUpClass(cls):
+        if not harness.is_root():
+            raise unittest.SkipTest('needs root: a second uid (runuser)')
+        cls.sb = harness.Sandbox(daemon=False).start()
+        cls.addClassCleanup(cls.sb.close)
+        cls.person = cls.sb.make_users(1)[0]      # a unix user without a passgate account
+
+    def setUp(self):
+        if self.sb.daemon_proc is None:
+            self.sb.start_daemon(fresh=True)
+        else:
+            self.sb.restart_daemon(fresh=True)
+        self.phone = harness.make_phone()
+        self.private = [self.NAME, self.phone, national_phone(self.phone)]
+
+    def tearDown(self):
+        self.assertNoLeaks(self.sb, self.private)
+
+    def ctl(self, *args, rc=0, **kw):
+        res = self.sb.ctl(*args, **kw)
+        self.assertEqual(res.rc, rc, res)
+        return res
+
+    def set_up_center(self):
+        c = self.CENTER
+        self.ctl('center', 'add', c['Id'], '--name', c['Name'], '--address', c['Address'], '--hours',
+                 c['Hours'], '--phone', c['Phone'])
+        day = time.strftime('%Y-%m-%d', time.localtime(time.time() + 24 * 3600))     # tomorrow
+        # From stdin, and as SLOT PLACES pairs (the slot quoted, or as two words).
+        self.ctl('center', 'schedule', c['Id'], input=f'# tomorrow\n{day} 10:00 1\n\n{day} 10:30 2\n')
+        self.ctl('center', 'schedule', c['Id'], f'{day} 11:00', '3', day, '11:30', '0')
+        return day
+
+    @staticmethod
+    def usec(day, hhmm):
+        """A local time as µs since the epoch."""
+        return int(time.mktime(time.strptime(f'{day} {hhmm}', '%Y-%m-%d %H:%M'))) * 1_000_000
+
+    def free(self, user=None):
+        return {s['StartUSec']: s['Free']
+                for s in self.ctl('--json', 'slots', self.CENTER['Id'], user=user).json}
+
+    def test_person_without_account_books_and_cancels(self):
+        day = self.set_up_center()
+        c = self.CENTER
+
+        listed = self.ctl('centers', user=self.person).stdout
+        for value in c.values():
+            self.assertIn(value, listed)
+        self.assertEqual(self.ctl('--json', 'centers', user=self.person).json, [c])
+
+        table = self.ctl('slots', c['Id'], user=self.person).stdout
+        self.assertRegex(table, rf'{day} 10:00 +1\n')
+        self.assertRegex(table, rf'{day} 11:00 +3\n')
+        self.assertEqual(self.free(self.person), {self.usec(day, '10:00'): 1, self.usec(day, '10:30'): 2,
+                                                  self.usec(day, '11:00'): 3})
+        tomorrow = self.ctl('--json', 'slots', c['Id'], '--from', day, '--to', day, user=self.person)
+        self.assertEqual(len(tomorrow.json), 3)
+        self.assertEqual(self.ctl('--json', 'slots', c['Id'], '--from', f'{day} 10:01', '--to', f'{day} 11:00',
+                                  user=self.person).json, [{'StartUSec': self.usec(day, '10:30'), 'Free': 2}])
+
+        # The slot as `slots` shows it, unquoted; the phone in national form.
+        res = self.ctl('book', c['Id'], day, '10:00', '--full-name', self.NAME, '--contact',
+                       national_phone(self.phone), user=self.person)
+        coupon = self.COUPON.search(res.stdout).group(1)
+        self.private.append(coupon)
+        msg = self.sb.wait_message(lambda m: m.get('To') == self.phone)
+        self.assertIn(coupon, msg['body'])
+        self.assertIn(c['Address'], msg['body'])
+        self.assertEqual(self.free(self.person)[self.usec(day, '10:00')], 0)
+
+        # Full now: refused (6); the same contact may book another slot, with --json.
+        other = harness.make_phone()
+        self.private.append(other)
+        self.ctl('book', c['Id'], f'{day} 10:00', '--full-name', self.NAME, '--contact', other,
+                 user=self.person, rc=6)
+        second = self.ctl('--json', 'book', c['Id'], f'@{self.usec(day, "10:30")}', '--full-name', self.NAME,
+                          '--contact', self.phone, user=self.person).json['Coupon']
+        self.private.append(second)
+        self.assertRegex(second, self.COUPON)
+
+        # Cancelling gives the place back; a coupon works once (4 afterwards).
+        self.assertEqual(self.ctl('cancel', coupon, user=self.person).stdout, '')
+        self.assertEqual(self.free(self.person)[self.usec(day, '10:00')], 1)
+        self.ctl('cancel', coupon, user=self.person, rc=4)
+        self.ctl('cancel', second.lower().replace('-', ''), user=self.person)
+        self.assertEqual(self.free(), {self.usec(day, '10:00'): 1, self.usec(day, '10:30'): 2,
+                                       self.usec(day, '11:00'): 3})
+        events = [e[2] for e in self.sb.accounts('ListAudit', 'tu', 0, 0)]
+        self.assertEqual(events.count('appointment-booked'), 2)
+        self.assertEqual(events.count('appointment-cancelled'), 2)
+
+    def test_errors_and_admin_only(self):
+        day = self.set_up_center()
+        c = self.CENTER
+        for args in (['book', c['Id'], f'{day} 10:00', '--full-name', self.NAME],
+                     ['book', c['Id'], f'{day} 10:00', '--contact', self.phone],
+                     ['book', c['Id'], f'{day} 25:00', '--full-name', self.NAME, '--contact', self.phone],
+                     ['book', c['Id'], 'tomorrow', '--full-name', self.NAME, '--contact', self.phone],
+                     ['slots', c['Id'], '--from', 'yesterday'],
+                     ['slots', c['Id'], '--contact', self.phone],
+                     ['center', 'add', 'x', '--name', 'X'],
+                     ['center', 'schedule', c['Id'], f'{day} 12:00'],
+                     ['center', 'schedule', c['Id'], f'{day} 12:00', 'many'],
+                     ['cancel']):
+            with self.subTest(args=args):
+                self.assertEqual(self.ctl(*args, user=self.person, rc=2).stdout, '')
+        self.ctl('center', 'schedule', c['Id'], rc=2, input='tomorrow 10:00 3\n')
+        self.ctl('slots', 'no-such', user=self.person, rc=4)
+        self.ctl('book', c['Id'], f'{day} 10:15', '--full-name', self.NAME, '--contact', self.phone,
+                 user=self.person, rc=4)
+        self.ctl('book', c['Id'], f'{day} 10:00', '--full-name', self.NAME, '--contact', 'not a phone',
+                 user=self.person, rc=6)
+        self.ctl('center', 'add', c['Id'], '--name', 'X', '--address', 'Y', '--hours', 'Z', '--phone',
+                 c['Phone'], rc=6)
+        self.ctl('center', 'schedule', c['Id'], f'{day} 12:00', '1001', rc=6)
+        # Admin verbs as a person without the right: access denied (3), nothing changed.
+        self.ctl('center', 'add', 'other', '--name', 'X', '--address', 'Y', '--hours', 'Z', '--phone',
+                 c['Phone'], user=self.person, rc=3)
+        self.ctl('center', 'schedule', c['Id'], f'{day} 12:00', '5', user=self.person, rc=3)
+        self.ctl('center', 'remove', c['Id'], user=self.person, rc=3)
+        self.assertEqual(len(self.free()), 3)
+        self.assertEqual([x['Id'] for x in self.ctl('--json', 'centers').json], [c['Id']])
+        self.ctl('center', 'remove', c['Id'])
+        self.assertEqual(self.ctl('--json', 'centers', user=self.person).json, [])
+        self.ctl('center', 'remove', c['Id'], rc=4)
+
+
+class ResetRequests(harness.TestCase):
+    """passgatectl request file|list|cancel: a clerk (root here) files a reset for a person whose
+    documents were checked; the account's owner or the clerk cancels it; strangers are refused."""
+    CENTER = 'arbat'
+
+    @classmethod
+    def setUpClass(cls):
+        if not harness.is_root():
+            raise unittest.SkipTest('needs root: unix users and a second uid (runuser)')
+        cls.sb = harness.Sandbox(daemon=False).start()
+        cls.addClassCleanup(cls.sb.close)
+        cls.user, cls.other = cls.sb.make_users(2)
+
+    def setUp(self):
+        if self.sb.daemon_proc is None:
+            self.sb.start_daemon(fresh=True)
+        else:
+            self.sb.restart_daemon(fresh=True)
+        self.phone = harness.make_phone()
+        self.email = f'olga.{secrets.token_hex(3)}@example.net'
+        self.passport = harness.make_passport()
+        self.snils = harness.make_snils()
+        self.desk = harness.make_phone()
+        self.sb.create_account(self.user, strong_password(), Phone=self.phone, Email=self.email,
+                               Documents={'passport': self.passport, 'snils': self.snils})
+        self.sb.call(harness.N.PG_IFACE_SERVICECENTERS, 'AddCenter', 'sssss', self.CENTER,
+                     'Центр на Арбате', 'Арбат, 1', 'Пн-Пт 9-18', '+74950000001')
+
+    def tearDown(self):
+        self.assertNoLeaks(self.sb, [self.passport, digits(self.passport), self.snils, digits(self.snils),
+                                     self.desk, digits(self.desk)])
+
+    def ctl(self, *args, rc=0, **kw):
+        res = self.sb.ctl(*args, **kw)
+        self.assertEqual(res.rc, rc, res)
+        return res
+
+    def file(self, *extra, rc=0, user=None, snils=None):
+        return self.ctl('request', 'file', self.CENTER, self.user, '--passport', self.passport, '--snils',
+                        snils or self.snils, *extra, rc=rc, user=user)
+
+    def test_file_list_cancel(self):
+        res = self.file()
+        request = re.search(r'Request ([0-9a-f]{16}) filed', res.stdout).group(1)
+        self.assertIn('passgatectl request cancel', res.stdout)
+        filed = self.ctl('--json', 'request', 'file', self.CENTER, national_phone(self.phone), '--passport',
+                         self.passport, '--snils', self.snils, '--contact', national_phone(self.desk)).json
+        self.assertEqual(set(filed), {'Request', 'DeadlineUSec'})
+        self.assertNotEqual(filed['Request'], request)      # it replaced the first one
+        (listed,) = self.ctl('--json', 'request', 'list').json
+        self.assertEqual({k: listed[k] for k in ('Request', 'Center', 'User', 'State')},
+                         {'Request': filed['Request'], 'Center': self.CENTER, 'User': self.user,
+                          'State': 'pending'})
+        self.assertEqual(listed['Contact'], f'+7 *** ***-**-{self.desk[-2:]}')
+        self.assertEqual(listed['ApplyUSec'] - listed['FiledUSec'], 3600 * 1000000)
+        table = self.ctl('request', 'list').stdout.splitlines()
+        self.assertEqual(table[0].split(), ['REQUEST', 'CENTER', 'USER', 'FILED', 'APPLY', 'STATE', 'CONTACT'])
+        self.assertIn(filed['Request'], table[1])
+        self.assertNotIn(self.desk, '\n'.join(table))
+        self.assertEqual(self.ctl('request', 'cancel', filed['Request']).stdout, '')
+        self.assertEqual(self.ctl('--json', 'request', 'list').json, [])
+        self.ctl('request', 'cancel', filed['Request'], rc=4)
+
+    def test_owner_cancels_strangers_are_refused(self):
+        request = self.ctl('--json', 'request', 'file', self.CENTER, self.user, '--passport', self.passport,
+                           '--snils', self.snils).json['Request']
+        self.file(user=self.other, rc=3)
+        self.ctl('request', 'list', user=self.other, rc=3)
+        denied = self.ctl('request', 'cancel', request, user=self.other, rc=3)
+        unknown = self.ctl('request', 'cancel', '0123456789abcdef', user=self.other, rc=3)
+        self.assertEqual(denied.stderr, unknown.stderr)
+        self.ctl('request', 'cancel', request, user=self.user)
+        self.assertEqual(self.ctl('--json', 'request', 'list').json, [])
+
+    def test_documents_mismatch_7(self):
+        other = harness.make_snils()
+        self.sb.secrets.update({other, digits(other)})
+        res = self.file(snils=other, rc=7)
+        self.assertEqual(res.stdout, '')
+        self.assertIn('documents do not match', res.stderr)
+        self.ctl('request', 'file', self.CENTER, harness.make_phone(), '--passport', self.passport, '--snils',
+                 self.snils, rc=7)
+        self.ctl('request', 'file', 'nowhere', self.user, '--passport', self.passport, '--snils', self.snils,
+                 rc=4)
+        self.file('--contact', 'not a contact', rc=6)
+        self.assertEqual(self.ctl('--json', 'request', 'list').json, [])
+
+    def test_usage_2(self):
+        for args in (['request', 'file', self.CENTER, self.user, '--passport', self.passport],
+                     ['request', 'file', self.CENTER, self.user, '--snils', self.snils],
+                     ['request', 'file', self.CENTER, '--passport', self.passport, '--snils', self.snils],
+                     ['request', 'file', self.CENTER, self.user, '--passport', self.passport, '--snils',
+                      self.snils, '--inn', harness.make_inn()],
+                     ['request', 'list', 'extra'],
+                     ['request', 'list', '--contact', self.desk],
+                     ['request', 'cancel'],
+                     ['request', 'bogus'],
+                     ['request']):
+            with self.subTest(args=args):
+                self.assertEqual(self.ctl(*args, rc=2).stdout, '')
+        self.assertEqual([e for e in self.sb.accounts('ListAudit', 'tu', 0, 0) if 'request' in e[2]], [])
+
+
 if __name__ == '__main__':
     harness.main()

@@ -31,6 +31,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = '/usr/bin/python3'
 PAM_WRAPPER_LIB = 'libpam_wrapper.so'
 
+# What ASan, LSan and UBSan print when they find something: in the daemon's log (its stderr), or in
+# a client's stderr. A report fails the test even when the process's exit status is not checked.
+SANITIZER_REPORT = re.compile(r'ERROR: (?:AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)'
+                              r'|^\S+:\d+:\d+: runtime error: ', re.M)
+
+
+def sanitizer_report(text):
+    """The sanitizer report in text (from its first line on), or ''."""
+    m = SANITIZER_REPORT.search(text or '')
+    if not m:
+        return ''
+    start = text.rfind('\n', 0, m.start()) + 1
+    return text[start:start + 12000]
+
 
 def _source_root():
     return os.environ.get('PASSGATE_SOURCE_ROOT') or os.path.dirname(os.path.dirname(HERE))
@@ -245,13 +259,15 @@ class Sandbox:
     """
 
     def __init__(self, polkit=None, daemon=True, config=None, daemon_env=None, build_root=None,
-                 source_root=None, verbose=False):
+                 source_root=None, verbose=False, daemon_wrapper=None):
         self.source_root = source_root or _source_root()
         self.build_root = build_root or _build_root()
         self.polkit_initial = polkit
         self.want_daemon = daemon
         self.config_extra = config or {}
         self.daemon_env = dict(daemon_env or {})
+        # argv that passgated runs under (e.g. valgrind and its options): tools/valgrind.
+        self.daemon_wrapper = list(daemon_wrapper or [])
         self.verbose = verbose
         self.tmp = None
         self.bus_proc = None
@@ -263,6 +279,7 @@ class Sandbox:
         self.state_dir = None
         self._state_n = 0
         self._log_offset = 0
+        self._sanitizer_checked = 0     # the daemon log up to here had no sanitizer report
         self.users = []
         self.secrets = set()        # must never show up in the daemon's log
         self.answers = set()        # typed answers (identifiers): must not show up either
@@ -368,6 +385,7 @@ class Sandbox:
             _userdel(user)
         self.users = []
         leaks = self.secret_leaks() if self.tmp and os.path.isdir(self.tmp) else []
+        report = self.daemon_sanitizer_report() if self.tmp else ''
         if self._old_address is not None:
             os.environ['DBUS_SYSTEM_BUS_ADDRESS'] = self._old_address
         elif self.address is not None:
@@ -379,6 +397,8 @@ class Sandbox:
         if problem:
             # Reported, not raised: tests that assert a clean exit call stop_daemon(check=True).
             sys.stderr.write(f'warning: {problem}\n')
+        if report:
+            raise AssertionError(f'sanitizer report in the log of passgated:\n{report}')
         if leaks:
             raise AssertionError('secrets written where they must not be:\n' + '\n'.join(leaks))
 
@@ -606,7 +626,8 @@ class Sandbox:
         with open(self.daemon_log_path, 'ab') as log:
             self._log_offset = log.tell()
         self._wait(lambda: not self.has_owner(BUS_NAME), 'previous passgated gone from the bus')
-        self.daemon_proc = self._spawn([self.daemon_bin, '--config', conf], self.daemon_log_path, env)
+        self.daemon_proc = self._spawn(self.daemon_wrapper + [self.daemon_bin, '--config', conf],
+                                       self.daemon_log_path, env)
         if wait:
             self.wait_daemon()
         return self.daemon_proc
@@ -627,11 +648,26 @@ class Sandbox:
         rc = self._stop_proc(proc, sig)
         self.daemon_proc = None
         self._wait(lambda: not self.has_owner(BUS_NAME), 'passgated gone from the bus')
+        report = self.daemon_sanitizer_report()
+        if report:      # whatever check says
+            raise AssertionError(f'passgated exited with status {rc}; sanitizer report in its log:\n'
+                                 f'{report}')
         if check and proc is not None and (already or sig == signal.SIGTERM) and rc != 0:
             raise AssertionError(f'passgated exited with status {rc}'
                                  f'{" before it was stopped" if already else " on SIGTERM"}:\n'
                                  f'{self._tail(self.daemon_log_path)}')
         return rc
+
+    def daemon_sanitizer_report(self):
+        """A sanitizer report in the daemon log written since the last look, or ''."""
+        try:
+            with open(self.daemon_log_path, 'rb') as f:
+                f.seek(self._sanitizer_checked)
+                text = f.read()
+        except OSError:
+            return ''
+        self._sanitizer_checked += len(text)
+        return sanitizer_report(text.decode('utf-8', 'replace'))
 
     def kill_daemon(self):
         return self.stop_daemon(signal.SIGKILL)
@@ -810,6 +846,9 @@ class Sandbox:
                            cwd=self.tmp)
         if self.verbose:
             sys.stderr.write(f'$ {" ".join(full)} -> {p.returncode}\n{p.stdout}{p.stderr}')
+        report = sanitizer_report(p.stderr)
+        if report:
+            raise AssertionError(f'sanitizer report from passgatectl (status {p.returncode}):\n{report}')
         return CtlResult(argv, p.returncode, p.stdout, p.stderr)
 
     # -------------------------------------------------------------- PAM
@@ -855,6 +894,9 @@ class Sandbox:
                                timeout=timeout, cwd=self.tmp)
         elapsed = time.monotonic() - t0
         res = PamResult(argv, answers, p.returncode, p.stdout, p.stderr, elapsed)
+        report = sanitizer_report(p.stderr)
+        if report:
+            raise AssertionError(f'sanitizer report from pam-driver (status {p.returncode}):\n{report}')
         for kind, _text, answer in res.answered():
             if not answer:
                 continue

@@ -36,6 +36,20 @@ def ctl_commands():
     return top, user
 
 
+def ctl_documented_commands():
+    """Every command as passgatectl(1) and --help name it: the top-level verbs that run alone
+    ("status", "support") and the verbs of each group ("user add", "request file")."""
+    text = read('ctl', 'passgatectl.c')
+    out = []
+    for name, run, sub in re.findall(r'\{\s*"([\w-]+)",[^{}]*?,\s*(\w+),\s*(\w+)\s*\}',
+                                     _c_table(text, 'verbs')):
+        if run != 'NULL':
+            out.append(name)
+        if sub != 'NULL':
+            out += [f'{name} {c}' for c in re.findall(r'\{\s*"([\w-]+)",', _c_table(text, sub))]
+    return out
+
+
 def ctl_options():
     """The long options of ctl/passgatectl.c, without the dashes."""
     return re.findall(r'\{\s*"([\w-]+)",\s*(?:no|required)_argument', _c_table(read('ctl', 'passgatectl.c'), 'options'))

@@ -487,6 +487,46 @@ static void test_malformed_fields(void **state)
         assert_null(a.user);
 }
 
+/* The pending code's source: its own tag, so that older daemons skip it and newer ones read
+ * older records (no tag) as a code the user asked for. */
+static void test_code_source(void **state)
+{
+        Account a = { .user = strdup(USER), .code_set = true, .code_support = true }, b = {};
+        uint8_t *d = NULL;
+        size_t n = 0;
+
+        a.code_issued_usec = 1700000000000000ULL;
+        memset(a.code_hash, 0x5a, sizeof a.code_hash);
+        assert_int_equal(record_encode(&a, &pepper, &d, &n), 0);
+        assert_int_equal(decode_copy(USER, d, n, &pepper, &b), 0);
+        assert_true(b.code_set && b.code_support);
+        assert_true(b.code_issued_usec == a.code_issued_usec);
+        assert_memory_equal(b.code_hash, a.code_hash, PEPPER_HASH_BYTES);
+        account_clear(&b);
+        free(d);
+
+        /* Without a pending code there is no source to keep. */
+        a.code_set = false;
+        assert_int_equal(record_encode(&a, &pepper, &d, &n), 0);
+        assert_int_equal(decode_copy(USER, d, n, &pepper, &b), 0);
+        assert_false(b.code_set || b.code_support);
+        account_clear(&b);
+        account_clear(&a);
+        free(d);
+
+        uint8_t code[PEPPER_HASH_BYTES + 8] = { 0 };
+        Bytes old = {};
+        b_raw(&old, "PGA\x01", 4);
+        b_tlv(&old, TAG_CODE, code, sizeof code);
+        assert_int_equal(decode_copy(USER, old.data, old.size, &pepper, &b), 0);
+        assert_true(b.code_set);
+        assert_false(b.code_support);
+        account_clear(&b);
+
+        b_tlv(&old, TAG_CODE_SOURCE, "\x01\x00", 2);
+        assert_int_equal(decode_copy(USER, old.data, old.size, &pepper, &b), -EBADMSG);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -500,6 +540,7 @@ int main(void)
                 cmocka_unit_test(test_version_1),
                 cmocka_unit_test(test_plain_contacts_refused_in_version_2),
                 cmocka_unit_test(test_malformed_fields),
+                cmocka_unit_test(test_code_source),
         };
 
         if (sodium_init() < 0)
