@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <security/pam_ext.h>
+#include <security/pam_modutil.h>
 
 #include "bus-names.h"
 #include "conv-client.h"
@@ -57,6 +58,17 @@ static int auth_ask(const ConvPrompt *p, char **ret_answer, void *userdata)
                         return auth_fail(c, r, -EIO);
         }
         return 0;
+}
+
+/*
+ * PAM_USER before the login is whatever the application passed: any identifier the user typed,
+ * a SNILS (a document number) too. Only a unix user's name is logged, as pam_unix does.
+ */
+static const char *user_for_log(pam_handle_t *pamh, const char *user)
+{
+        if (isempty(user))
+                return "";
+        return pam_modutil_getpwnam(pamh, user) ? user : "(not a unix user name)";
 }
 
 static int run_login(pam_handle_t *pamh, const ModuleOptions *options, sd_bus *bus,
@@ -119,7 +131,7 @@ int module_authenticate(pam_handle_t *pamh, const ModuleOptions *options)
 
         if (result.error) {
                 pam_syslog(pamh, LOG_NOTICE, "Authentication failed for user \"%s\": %s",
-                           user ? (const char *)user : "", result.error);
+                           user_for_log(pamh, user), result.error);
                 if (!options->silent && !isempty(result.message))
                         (void)module_conv_show(pamh, PAM_ERROR_MSG, result.message);
                 return module_error_to_pam(result.error, MODULE_STAGE_AUTH);

@@ -946,6 +946,9 @@ class Sandbox:
                 if p.poll() is None:
                     p.kill()
                     p.wait()
+                p.stdout.close()
+                if not p.stdin.closed:
+                    p.stdin.close()
             err.seek(0)
             return rc, ''.join(out), err.read(), given
 
