@@ -303,15 +303,22 @@ static int handler(void *userdata, const char *section, const char *name, const 
 static char *reader(char *str, int num, void *stream)
 {
         Parse *p = stream;
+        /* What fgets() read, NUL bytes included: the file is a regular one, so ftell() works. */
+        long before = ftell(p->file);
         char *s = fgets(str, num, p->file);
         if (!s)
                 return NULL;
+        size_t got = before < 0 ? strlen(s) : (size_t)(ftell(p->file) - before);
         p->line++;
-        if (!strchr(s, '\n') && !feof(p->file)) {
-                fprintf(p->err, "%s:%u: line too long\n", p->path, p->line);
+        bool ended = got > 0 && s[got - 1] == '\n';
+        const char *why = memchr(s, 0, got)          ? "contains a NUL byte"
+                          : !ended && !feof(p->file) ? "too long"
+                                                     : NULL;
+        if (why) {
+                fprintf(p->err, "%s:%u: line %s\n", p->path, p->line, why);
                 p->r = -EINVAL;
                 int ch;
-                while ((ch = fgetc(p->file)) != EOF && ch != '\n')
+                while (!ended && (ch = fgetc(p->file)) != EOF && ch != '\n')
                         ;
                 /* Go on as if the line were empty, so later errors are reported too. */
                 str[0] = '\n';

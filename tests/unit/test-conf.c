@@ -446,6 +446,29 @@ static void test_long_line(void **state)
         free(e);
 }
 
+/* A NUL byte is refused on its own line; the next line is still read and its error reported. */
+static void test_nul_byte(void **state)
+{
+        static const char text[] = "[password]\nhistory = 5\0junk\nmin_length = 3\n";
+        char want[400], *e;
+        Config *c;
+
+        FILE *f = fopen(conf_path, "we");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, sizeof text - 1, f), sizeof text - 1);
+        assert_int_equal(fclose(f), 0);
+        size_t size = 0;
+        FILE *err = open_memstream(&e, &size);
+        assert_non_null(err);
+        assert_int_equal(config_load(conf_path, &c, err), -EINVAL);
+        assert_int_equal(fclose(err), 0);
+        snprintf(want, sizeof want, "%s:2: line contains a NUL byte", conf_path);
+        assert_contains(e, want);
+        snprintf(want, sizeof want, "%s:3: [password] min_length", conf_path);
+        assert_contains(e, want);
+        free(e);
+}
+
 static void test_unreadable(void **state)
 {
         Config *c = NULL;
@@ -481,6 +504,7 @@ int main(void)
                 cmocka_unit_test(test_syntax_error),
                 cmocka_unit_test(test_first_error_line_among_many),
                 cmocka_unit_test(test_long_line),
+                cmocka_unit_test(test_nul_byte),
                 cmocka_unit_test(test_unreadable),
         };
 
