@@ -29,11 +29,28 @@ What must hold:
 Between generations the test clock moves one hour on: hourly limits, the resend cooldown and
 lockout delays are behind, so every generation starts alike whatever the previous one left.
 
-Service-center booking does not exist yet: booking_clients() and check_bookings() are where its
-clients and end checks go.
+Service-center booking runs alongside: a center with a few slots of few places each (4 x 2), far
+ahead of the moving test clock; booking clients book places for ever new people (so the per-contact
+limit never bites) and cancel their own coupons. They record acknowledged bookings (a coupon came
+back), acknowledged cancels, and calls whose reply the kill took (outcome unknown). After each restart
+(clients parked) and at the end:
+- a cancel whose reply was lost is sent again: it either cancels or finds the coupon gone, and then
+  the coupon counts as cancelled; a booking whose reply was lost is proven done when its coupon
+  message reached the spool, else it stays unknown;
+- every coupon whose cancel was acknowledged in the killed generation is refused by a new cancel
+  (NoSuchCoupon): no coupon is accepted twice;
+- per slot, the store's bookings (places - free places of ListSlots) are at least the acknowledged
+  ones still held plus the lost-reply ones found done before, at most that plus the lost-reply ones
+  since, and never more than the places; lost-reply bookings found done are counted from then on
+  (nobody holds their coupon), and the slot gets that many places more so that the clients still
+  contend for two;
+- at the end every acknowledged booking not cancelled is cancelled with its coupon, which must work,
+  after which only the lost-reply ones hold places; the free places are real (booked until SlotFull);
+  no cancelled coupon cancels anything again; no coupon, contact or name is in the daemon's log.
 
 PASSGATE_CRASH_KILLS (default 300; tools/crash runs 1000), PASSGATE_CRASH_SEED, PASSGATE_CRASH_CLIENTS
-("change,recovery" threads, default 3,3). Needs root (throwaway unix users); skipped otherwise.
+("change,recovery[,booking]" threads, default 3,3,2). Needs root (throwaway unix users); skipped
+otherwise.
 """
 import os
 import random
@@ -44,6 +61,7 @@ import threading
 import time
 import traceback
 import unittest
+from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
@@ -66,7 +84,8 @@ def _env_int(name, default):
 KILLS = _env_int('PASSGATE_CRASH_KILLS', 300)
 SEED = _env_int('PASSGATE_CRASH_SEED', random.SystemRandom().randrange(1 << 32))
 DELAY_MS = tuple(int(x) for x in os.environ.get('PASSGATE_CRASH_DELAY_MS', '5-60').split('-'))
-CLIENTS = tuple(int(x) for x in os.environ.get('PASSGATE_CRASH_CLIENTS', '3,3').split(','))
+CLIENTS = tuple(int(x) for x in os.environ.get('PASSGATE_CRASH_CLIENTS', '3,3,2').split(','))
+BOOKING_CLIENTS = CLIENTS[2] if len(CLIENTS) > 2 else 2
 STARTUP_KILL_RATE = 0.1     # share of restarts that are first killed while starting up
 HOUR = 3601                 # test clock step between generations
 CALL_TIMEOUT = 30           # seconds: a call that takes longer is a hang, reported as such
@@ -74,6 +93,16 @@ CODE_WAIT = 10              # seconds for a code to reach the spool while the da
 PARK_TIMEOUT = 60           # seconds for every client to notice the daemon is gone
 LOCKOUT_AFTER = 20          # [lockout] delay_after: a wrong candidate password counts as a failure
 LEAK_CHECK_SECRETS = 20000  # at most this many secrets for Sandbox.close() to look for
+BOOKING_SLOTS = 4           # slots of the crash center ...
+BOOKING_PLACES = 2          # ... with this many places each (more for lost-reply bookings found done)
+BOOKING_DAYS_AHEAD = 3650   # the slots: the test clock moves an hour per generation and more at the end
+CANCEL_SHARE = 0.45         # share of a booking client's cycles that cancel one of its coupons
+MISSES_PER_HOUR = 900       # [centers] bookings_per_hour is 1000: unknown coupons per uid and hour
+USEC = 1_000_000
+IFACE_SC = N.PG_IFACE_SERVICECENTERS
+COUPON = re.compile(r'\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{2})\b')
+CENTER = ('crash-center', 'Центр госуслуг «Сбойный»', 'Москва, ул. Аварийная, д. 9', 'Пн-Вс 0-24',
+          '+7 495 765-43-21')
 
 CLIENT_INFO = {'Service': 'passgate-crash', 'Renderer': 'app'}
 
@@ -167,6 +196,7 @@ class Spool:
         self.path = path
         self.lock = threading.Lock()
         self.codes = {}         # recipient -> [(file, code)]
+        self.coupons = {}       # recipient -> coupon (every booking has a contact of its own)
 
     def refresh(self):
         with self.lock:
@@ -181,11 +211,19 @@ class Spool:
                 code = re.search(r'\b(\d{6})\b', body)
                 if to and code:
                     self.codes.setdefault(to.group(1).strip(), []).append((name, code.group(1)))
+                coupon = COUPON.search(body)
+                if to and coupon:
+                    self.coupons[to.group(1).strip()] = coupon.group(1)
 
     def files(self, to):
         self.refresh()
         with self.lock:
             return {f for f, _ in self.codes.get(to, [])}
+
+    def coupon(self, to):
+        self.refresh()
+        with self.lock:
+            return self.coupons.get(to)
 
     def new_codes(self, to, before):
         self.refresh()
@@ -247,8 +285,14 @@ class Run:
             'changes acked', 'recoveries acked', 'outcomes unknown', 'unknown proven done',
             'codes accepted', 'reuse checks in run', 'reuse checks at end', 'reuse checks skipped',
             'conversations begun', 'candidate logins', 'startup kills',
-            'stale readers left by kills', 'rate limited')}
+            'stale readers left by kills', 'rate limited',
+            'bookings acked', 'bookings refused: slot full', 'booking outcomes unknown',
+            'lost bookings proven by their message', 'lost bookings found done', 'cancels acked',
+            'cancel outcomes unknown', 'lost cancels found done', 'lost cancels not done',
+            'cancel reuse checks in run', 'cancel reuse checks at end', 'slot checks',
+            'booking rate limited', 'places added for lost bookings')}
         self.accepted_this_gen = []     # (AccountState, code, file)
+        self.bookings = None            # Bookings, when there are booking clients
 
     def count(self, key, n=1):
         with self.lock:
@@ -473,17 +517,276 @@ class RecoveryClient(Client):
         self.run_.count('recoveries acked')
 
 
+class Bookings:
+    """The crash center as the harness set it up and as the checks have found it: its slots, their
+    places, and per slot the lost-reply bookings found done (nobody holds their coupons)."""
+
+    def __init__(self, slots):
+        self.center = CENTER[0]
+        self.slots = list(slots)
+        self.places = {s: BOOKING_PLACES for s in self.slots}
+        self.lost_done = Counter()
+        self.states = []                # a BookingState per booking client
+        self.cancelled_this_gen = []    # coupons whose cancel was acknowledged in this generation
+        self.people = 0
+
+
+class BookingState:
+    """What one booking client knows of its coupons."""
+
+    broken = None
+
+    def __init__(self, name):
+        self.user = name
+        self.live = {}              # coupon -> slot: booking acknowledged, not cancelled
+        self.cancel_unknown = {}    # coupon -> slot: the reply to its cancel was lost
+        self.book_unknown = []      # (slot, contact): the reply to a booking was lost
+        self.cancelled = []         # coupons certainly cancelled (acknowledged, or found gone)
+        self.names = []             # (full name, contact) of every booking tried
+
+
+def booking_person(run):
+    """A full name and a phone that no other booking used: max_bookings per contact never bites."""
+    with run.lock:
+        run.bookings.people += 1
+        n = run.bookings.people
+    return f'Гость Сбоев {n}', make_phone()
+
+
+class BookingClient(Client):
+    """BookAppointment for new people on random slots of the crash center; CancelAppointment of its
+    own coupons."""
+
+    def __init__(self, run, name, acct, seed):
+        super().__init__(run, name, acct)
+        self.rng = random.Random(seed)
+
+    def cycle(self):
+        a = self.acct
+        if a.live and self.rng.random() < CANCEL_SHARE:
+            self.cancel(self.rng.choice(sorted(a.live)))
+        else:
+            self.book(self.rng.choice(self.run_.bookings.slots))
+
+    def unexpected(self, what, e):
+        self.run_.violation(f'{self.name}: {what} answered {e.name}: {e.message} (generation {self.gen})')
+        raise Gone(f'{what}: {e.name}')
+
+    def book(self, slot):
+        a, run = self.acct, self.run_
+        name, contact = booking_person(run)
+        a.names.append((name, contact))
+        try:
+            coupon = self.call(IFACE_SC, 'BookAppointment', 'stss', run.bookings.center, slot, name,
+                               contact)
+        except Gone as g:
+            if g.maybe:
+                a.book_unknown.append((slot, contact))
+                run.count('booking outcomes unknown')
+            raise
+        except harness.BusError as e:
+            if e.name == N.PG_ERROR_SLOT_FULL:
+                run.count('bookings refused: slot full')
+                return
+            if e.name == N.PG_ERROR_RATE_LIMITED:
+                run.count('booking rate limited')
+                raise Gone('rate limited') from None
+            self.unexpected(f'booking slot {slot}', e)
+        if not COUPON.fullmatch(coupon):
+            run.violation(f'{self.name}: BookAppointment returned {coupon!r}, not a coupon')
+            raise Gone('bad coupon')
+        if coupon in a.live or coupon in a.cancelled:
+            run.violation(f'{self.name}: coupon {coupon} was handed out twice')
+        a.live[coupon] = slot
+        run.count('bookings acked')
+
+    def cancel(self, coupon):
+        a, run = self.acct, self.run_
+        slot = a.live[coupon]
+        try:
+            self.call(IFACE_SC, 'CancelAppointment', 's', coupon)
+        except Gone as g:
+            if g.maybe:
+                del a.live[coupon]
+                a.cancel_unknown[coupon] = slot
+                run.count('cancel outcomes unknown')
+            raise
+        except harness.BusError as e:
+            if e.name == N.PG_ERROR_NO_SUCH_COUPON:
+                del a.live[coupon]      # reported once
+                run.violation(f'{self.name}: acknowledged booking {coupon} (slot {slot}) is gone: '
+                              f'CancelAppointment does not know it (generation {self.gen})')
+                raise Gone('booking lost') from None
+            if e.name == N.PG_ERROR_RATE_LIMITED:
+                run.count('booking rate limited')
+                raise Gone('rate limited') from None
+            self.unexpected(f'cancelling {coupon}', e)
+        del a.live[coupon]
+        a.cancelled.append(coupon)
+        with run.lock:
+            run.bookings.cancelled_this_gen.append(coupon)
+        run.count('cancels acked')
+
+
 def booking_clients(run):
-    """Hook: clients of service-center booking (org.passgate1.ServiceCenters BookAppointment and
-    CancelAppointment) belong here once booking exists; return Client threads that book and cancel
-    coupons on their own connections, recording acknowledged coupons in run, and extend
-    check_bookings() below. Booking is not implemented yet, so there are none."""
-    return []
+    """The crash center (BOOKING_SLOTS slots of BOOKING_PLACES places, far ahead), and the clients
+    that book and cancel on it, each on its own connection."""
+    if BOOKING_CLIENTS <= 0:
+        return []
+    sb = run.sb
+    first = (int(time.time()) // 3600 + BOOKING_DAYS_AHEAD * 24) * 3600 * USEC
+    slots = [first + i * 1800 * USEC for i in range(BOOKING_SLOTS)]
+    sb.call(IFACE_SC, 'AddCenter', 'sssss', *CENTER)
+    sb.call(IFACE_SC, 'SetSchedule', 'sa(tu)', CENTER[0], [[s, BOOKING_PLACES] for s in slots])
+    run.bookings = Bookings(slots)
+    clients = []
+    for i in range(BOOKING_CLIENTS):
+        st = BookingState(f'booking-{i}')
+        run.bookings.states.append(st)
+        clients.append(BookingClient(run, f'booking-{i}', st, run.rng.randrange(1 << 32)))
+    return clients
+
+
+def sc_call(test, method, sig='', *args):
+    return test.sb.call(IFACE_SC, method, sig, *args)
+
+
+def try_cancel(test, coupon):
+    """CancelAppointment as the harness: True if it cancelled a booking, False for NoSuchCoupon."""
+    try:
+        sc_call(test, 'CancelAppointment', 's', coupon)
+    except harness.BusError as e:
+        test.assertEqual(e.name, N.PG_ERROR_NO_SUCH_COUPON, e.message)
+        return False
+    return True
+
+
+def check_slots(test, run, where):
+    """Between generations (every client parked) and at the end: settles what the kill left unknown,
+    then holds each slot's bookings in the store against what the clients know."""
+    bk = run.bookings
+    if bk is None:
+        return
+    # A cancel whose reply was lost: sent again, it cancels or finds the coupon gone. Gone either way.
+    for a in bk.states:
+        for coupon in sorted(a.cancel_unknown):
+            run.count('lost cancels not done' if try_cancel(test, coupon) else 'lost cancels found done')
+            a.cancelled.append(coupon)
+        a.cancel_unknown.clear()
+    # No coupon is accepted twice: an acknowledged cancel survived the kill.
+    for coupon in bk.cancelled_this_gen:
+        run.count('cancel reuse checks in run')
+        if try_cancel(test, coupon):
+            run.violation(f'coupon {coupon}, whose cancel was acknowledged, was accepted again {where}')
+    bk.cancelled_this_gen = []
+    # A booking whose reply was lost is done if its coupon message went out.
+    unknown = Counter()
+    for a in bk.states:
+        for slot, contact in a.book_unknown:
+            coupon = run.spool.coupon(contact)
+            if coupon:
+                a.live[coupon] = slot
+                run.count('lost bookings proven by their message')
+            else:
+                unknown[slot] += 1
+        a.book_unknown = []
+    free = {s: f for s, f in sc_call(test, 'ListSlots', 'stt', bk.center, 0, 2**64 - 1)}
+    live = Counter(slot for a in bk.states for slot in a.live.values())
+    run.count('slot checks')
+    for slot in bk.slots:
+        places = bk.places[slot]
+        if slot not in free:
+            run.violation(f'slot {slot} is gone from the center {where}')
+            continue
+        held = places - free[slot]
+        low = live[slot] + bk.lost_done[slot]
+        high = low + unknown[slot]
+        what = (f'slot {slot} {where}: the store holds {held} bookings of {places} places; acknowledged '
+                f'and not cancelled: {live[slot]}, lost-reply bookings found done before: '
+                f'{bk.lost_done[slot]}, lost-reply bookings since: {unknown[slot]}')
+        if low > places:
+            run.violation(f'overbooked: {what}')
+        elif held < low:
+            run.violation(f'a booking is lost: {what}')
+        elif held > min(high, places):
+            run.violation(f'bookings nobody made: {what}')
+            bk.lost_done[slot] = held - live[slot]      # reported once
+        else:
+            bk.lost_done[slot] += held - low
+            run.count('lost bookings found done', held - low)
+    # Lost-reply bookings hold their places for good: give the slot as many more.
+    more = [(s, BOOKING_PLACES + bk.lost_done[s]) for s in bk.slots
+            if bk.places[s] < BOOKING_PLACES + bk.lost_done[s]]
+    if more:
+        sc_call(test, 'SetSchedule', 'sa(tu)', bk.center, [list(m) for m in more])
+        for s, places in more:
+            run.count('places added for lost bookings', places - bk.places[s])
+            bk.places[s] = places
 
 
 def check_bookings(test, run):
-    """Hook: at the end, every acknowledged booking must be there, every acknowledged cancel gone,
-    and no slot over its places. Nothing to check until booking exists."""
+    """At the end: every acknowledged booking still there, every cancelled coupon refused, no slot
+    over its places, the free places real, nothing private in the daemon's log."""
+    bk = run.bookings
+    if bk is None:
+        return
+    sb = test.sb
+    check_slots(test, run, 'at the end')
+    misses = 0
+
+    def miss():
+        nonlocal misses
+        misses += 1
+        if misses % MISSES_PER_HOUR == 0:
+            sb.advance_clock(HOUR)      # unknown coupons are limited per uid and hour
+
+    # Every acknowledged booking not cancelled is there: its coupon cancels it.
+    for a in bk.states:
+        for coupon, slot in sorted(a.live.items()):
+            if not try_cancel(test, coupon):
+                miss()
+                run.violation(f'acknowledged booking {coupon} (slot {slot}) is gone at the end')
+            a.cancelled.append(coupon)
+        a.live.clear()
+    # Only the lost-reply bookings found done hold places now, and the free places can be booked.
+    free = {s: f for s, f in sc_call(test, 'ListSlots', 'stt', bk.center, 0, 2**64 - 1)}
+    extra = []
+    for slot in bk.slots:
+        want = bk.places[slot] - bk.lost_done[slot]
+        if free.get(slot) != want:
+            run.violation(f'slot {slot} at the end, every known coupon cancelled: {free.get(slot)} free '
+                          f'places, expected {want} ({bk.places[slot]} places, {bk.lost_done[slot]} held '
+                          f'by lost-reply bookings)')
+            continue
+        for _ in range(want):
+            name, contact = booking_person(run)
+            bk.states[0].names.append((name, contact))
+            extra.append((sc_call(test, 'BookAppointment', 'stss', bk.center, slot, name, contact),
+                          contact))
+        name, contact = booking_person(run)
+        test.assertBusError(N.PG_ERROR_SLOT_FULL, sc_call, test, 'BookAppointment', 'stss',
+                            bk.center, slot, name, contact)
+    for coupon, contact in extra:
+        sb.wait_message(lambda m: m.get('To') == contact, timeout=CODE_WAIT)     # the coupon went out
+        test.assertTrue(try_cancel(test, coupon), f'a coupon just booked: {coupon}')
+        bk.states[0].cancelled.append(coupon)
+    # No cancelled coupon cancels anything again.
+    for a in bk.states:
+        for coupon in a.cancelled:
+            run.count('cancel reuse checks at end')
+            if try_cancel(test, coupon):
+                run.violation(f'coupon {coupon} was accepted again at the end, after its cancel')
+            else:
+                miss()
+    sb.advance_clock(HOUR)
+    run.spool.refresh()             # coupons must not be left in the spool for the leak check
+    # Coupons, contacts and names never show in the daemon's log.
+    log = sb.daemon_log()
+    coupons = {c for a in bk.states for c in a.cancelled}
+    private = {s for a in bk.states for pair in a.names for s in pair}
+    found = sorted(set(COUPON.findall(log)) & coupons)
+    found += sorted(set(re.findall(r'\+7\d{10}|Гость Сбоев \d+', log)) & private)
+    test.assertEqual(found, [], 'coupons, contacts or names of bookings in the daemon log')
 
 
 class SigKill(TestCase):
@@ -494,6 +797,7 @@ class SigKill(TestCase):
             'lockout': {'delay_after': str(LOCKOUT_AFTER), 'disable_after': '1000'},
             'delivery': {'messages_per_hour': '100000'},
             'recovery': {'codes_per_hour': '10', 'attempts_per_hour': '20'},
+            'centers': {'bookings_per_hour': '1000'},
         }).start()
         self.addCleanup(self.sb.close)
         self.sb.require_file(helper_path(self.sb.build_root), 'tests/crash/lmdb-reader')
@@ -503,7 +807,7 @@ class SigKill(TestCase):
     # ---------------------------------------------------------------- setup
 
     def make_accounts(self, run):
-        n_change, n_recovery = CLIENTS
+        n_change, n_recovery = CLIENTS[:2]
         users = self.sb.make_users(n_change + n_recovery)
         clients = []
         for i, user in enumerate(users):
@@ -625,7 +929,8 @@ class SigKill(TestCase):
         rng = random.Random(SEED)
         run = Run(sb, rng)
         print(f'seed {SEED} (PASSGATE_CRASH_SEED), {KILLS} kills, delays {DELAY_MS[0]}-{DELAY_MS[1]} ms, '
-              f'{CLIENTS[0]} change and {CLIENTS[1]} recovery clients', flush=True)
+              f'{CLIENTS[0]} change, {CLIENTS[1]} recovery and {BOOKING_CLIENTS} booking clients',
+              flush=True)
         clients = self.make_accounts(run) + booking_clients(run)
         # Another process keeps the store open all along, so that LMDB does not reset the reader
         # table when passgated opens it again: a slot left by a killed daemon stays, and only
@@ -653,6 +958,7 @@ class SigKill(TestCase):
                 dead = dead_readers(sb.state_dir)
                 if dead:
                     run.violation(f'after restart {i + 1}, dead readers are still in the table: {dead}')
+                check_slots(self, run, f'after restart {i + 1}')
                 # Same test clock as the killed generation: its codes are still live and within
                 # the resend cooldown, so one the store failed to spend would be accepted here.
                 last = {}
@@ -672,7 +978,7 @@ class SigKill(TestCase):
               f'in {duration:.1f} s; now the checks', flush=True)
         self.assertEqual([c.name for c in clients if c.is_alive()], [], 'clients that never ended')
 
-        accounts = [c.acct for c in clients]
+        accounts = [c.acct for c in clients if isinstance(c.acct, AccountState)]
         for acct in accounts:
             if not acct.broken:
                 self.check_passwords(run, acct)
@@ -690,6 +996,9 @@ class SigKill(TestCase):
         self.assertGreaterEqual(kills, KILLS)
         self.assertGreater(run.stats['changes acked'], 0, 'no change-password conversation finished')
         self.assertGreater(run.stats['codes accepted'], 0, 'no recovery got as far as its code')
+        if BOOKING_CLIENTS > 0:
+            self.assertGreater(run.stats['bookings acked'], 0, 'no booking got its coupon')
+            self.assertGreater(run.stats['cancels acked'], 0, 'no cancel was acknowledged')
 
 
 if __name__ == '__main__':
