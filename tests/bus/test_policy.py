@@ -119,6 +119,37 @@ class Lifecycle(harness.TestCase):
             self.assertRegex(log, r'passgate\.conf:\d+|line \d+', 'and the line')
             self.assertFalse(sb.has_owner(N.PG_BUS_NAME))
 
+    def refused_start(self, sb):
+        proc = sb.start_daemon(wait=False)
+        rc = proc.wait(timeout=20)
+        sb.daemon_proc = None
+        self.assertNotEqual(rc, 0)
+        self.assertFalse(sb.has_owner(N.PG_BUS_NAME))
+        return sb.daemon_log()
+
+    def test_refuses_a_state_directory_others_can_read(self):
+        with harness.Sandbox(daemon=False) as sb:
+            sb.state_dir = os.path.join(sb.tmp, 'state-open')
+            os.mkdir(sb.state_dir)
+            os.chmod(sb.state_dir, 0o755)
+            log = self.refused_start(sb)
+            self.assertIn(f'state directory {sb.state_dir} is accessible by group or others', log)
+            self.assertIn(f'chmod 0700 {sb.state_dir}', log)
+            self.assertEqual(os.listdir(sb.state_dir), [], 'nothing was written into it')
+
+    def test_refuses_a_pepper_others_can_read(self):
+        with harness.Sandbox(daemon=False) as sb:
+            pepper = os.path.join(sb.tmp, 'pepper')
+            with open(pepper, 'wb') as f:
+                f.write(os.urandom(32))
+            os.chmod(pepper, 0o444)
+            sb.state_dir = os.path.join(sb.tmp, 'state-closed')
+            os.mkdir(sb.state_dir, 0o700)
+            log = self.refused_start(sb)
+            self.assertIn(f'pepper {pepper}', log)
+            self.assertIn('readable by its owner only', log)
+            self.assertEqual(os.listdir(sb.state_dir), [], 'the store was not opened')
+
 
 if __name__ == '__main__':
     harness.main()
