@@ -17,23 +17,22 @@ typedef struct AuditEntry {
         const char *detail;
 } AuditEntry;
 
-static void print_json_entry(const AuditEntry *e, bool first)
+static void print_json_entry(const AuditEntry *e)
 {
-        printf("%s{\"TimeUSec\":%" PRIu64 ",\"User\":", first ? "" : ",", e->usec);
+        printf("\"TimeUSec\":%" PRIu64 ",\"User\":", e->usec);
         json_string(stdout, e->user);
         fputs(",\"Event\":", stdout);
         json_string(stdout, e->event);
         fputs(",\"Detail\":", stdout);
         json_string(stdout, e->detail);
-        fputc('}', stdout);
 }
 
-static int add_table_row(Table *t, const AuditEntry *e)
+static int add_table_row(Listing *l, const AuditEntry *e)
 {
         char time[TIMESTAMP_MAX];
 
         format_timestamp(e->usec, time, sizeof(time));
-        return table_add_row(t, (const char *const[]){ time, e->user, e->event, e->detail });
+        return listing_row(l, (const char *const[]){ time, e->user, e->event, e->detail });
 }
 
 int verb_audit(int argc, char **argv, const CtlArgs *args)
@@ -42,16 +41,9 @@ int verb_audit(int argc, char **argv, const CtlArgs *args)
                                         _(MSG_CTL_COL_EVENT), _(MSG_CTL_COL_DETAIL) };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(table_freep) Table *table = NULL;
+        _cleanup_(listing_free) Listing l = {};
         AuditEntry e;
-        bool first = true;
         int r;
-
-        if (!args->json) {
-                table = table_new(ELEMENTSOF(headers), headers);
-                if (!table)
-                        return -ENOMEM;
-        }
 
         r = ctl_bus_open(&bus);
         if (r < 0)
@@ -60,26 +52,19 @@ int verb_audit(int argc, char **argv, const CtlArgs *args)
                                 args->max);
         if (r < 0)
                 return r;
-
-        r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(tsss)");
-        if (r < 0)
+        if ((r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(tsss)")) < 0)
                 return ctl_parse_error(r);
-        if (args->json)
-                fputc('[', stdout);
+        if ((r = listing_open(&l, args->json, ELEMENTSOF(headers), headers)) < 0)
+                return r;
         while ((r = sd_bus_message_read(reply, "(tsss)", &e.usec, &e.user, &e.event, &e.detail)) >
                0) {
-                if (args->json)
-                        print_json_entry(&e, first);
-                else if (add_table_row(table, &e) < 0)
+                if (listing_json_object(&l)) {
+                        print_json_entry(&e);
+                        fputc('}', stdout);
+                } else if (add_table_row(&l, &e) < 0)
                         return -ENOMEM;
-                first = false;
         }
         if (r < 0)
                 return ctl_parse_error(r);
-
-        if (args->json) {
-                fputs("]\n", stdout);
-                return 0;
-        }
-        return table_print(table, stdout);
+        return listing_close(&l);
 }

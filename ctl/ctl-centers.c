@@ -124,41 +124,32 @@ int verb_centers(int argc, char **argv, const CtlArgs *args)
         static const char *const keys[] = { "Id", "Name", "Address", "Hours", "Phone" };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(table_freep) Table *table = NULL;
+        _cleanup_(listing_free) Listing l = {};
         const char *c[ELEMENTSOF(keys)];
-        bool first = true;
         int r;
 
-        if (!args->json && !(table = table_new(ELEMENTSOF(headers), headers)))
-                return -ENOMEM;
         if ((r = ctl_bus_open(&bus)) < 0 ||
             (r = ctl_bus_call_method(bus, PG_IFACE_SERVICECENTERS, "ListCenters", &reply, "")) < 0)
                 return r;
         if ((r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(sssss)")) < 0)
                 return ctl_parse_error(r);
-        if (args->json)
-                fputc('[', stdout);
+        if ((r = listing_open(&l, args->json, ELEMENTSOF(headers), headers)) < 0)
+                return r;
         while ((r = sd_bus_message_read(reply, "(sssss)", &c[0], &c[1], &c[2], &c[3], &c[4])) > 0) {
-                if (!args->json) {
-                        if (table_add_row(table, c) < 0)
+                if (!listing_json_object(&l)) {
+                        if (listing_row(&l, c) < 0)
                                 return -ENOMEM;
                         continue;
                 }
-                fputs(first ? "{" : ",{", stdout);
                 for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                         printf("%s\"%s\":", i ? "," : "", keys[i]);
                         json_string(stdout, c[i]);
                 }
                 fputc('}', stdout);
-                first = false;
         }
         if (r < 0)
                 return ctl_parse_error(r);
-        if (args->json) {
-                fputs("]\n", stdout);
-                return 0;
-        }
-        return table_print(table, stdout);
+        return listing_close(&l);
 }
 
 /* ---------------------------------------------------------------- slots */
@@ -168,10 +159,9 @@ int verb_slots(int argc, char **argv, const CtlArgs *args)
         const char *const headers[] = { _(MSG_CTL_COL_SLOT), _(MSG_CTL_COL_FREE) };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(table_freep) Table *table = NULL;
+        _cleanup_(listing_free) Listing l = {};
         uint64_t from = (uint64_t)time(NULL) * USEC_PER_SEC, to, start;
         uint32_t free_places;
-        bool first = true;
         int r;
 
         if (args->from && (r = parse_time(args->from, true, false, &from)) < 0)
@@ -179,37 +169,30 @@ int verb_slots(int argc, char **argv, const CtlArgs *args)
         to = from + SLOTS_DEFAULT_DAYS * 24 * 3600 * USEC_PER_SEC;
         if (args->to && (r = parse_time(args->to, true, true, &to)) < 0)
                 return r;
-        if (!args->json && !(table = table_new(ELEMENTSOF(headers), headers)))
-                return -ENOMEM;
         if ((r = ctl_bus_open(&bus)) < 0 ||
             (r = ctl_bus_call_method(bus, PG_IFACE_SERVICECENTERS, "ListSlots", &reply, "stt",
                                      argv[1], from, to)) < 0)
                 return r;
         if ((r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_ARRAY, "(tu)")) < 0)
                 return ctl_parse_error(r);
-        if (args->json)
-                fputc('[', stdout);
+        if ((r = listing_open(&l, args->json, ELEMENTSOF(headers), headers)) < 0)
+                return r;
         while ((r = sd_bus_message_read(reply, "(tu)", &start, &free_places)) > 0) {
                 char when[SLOT_TEXT_MAX], places[16];
 
-                if (args->json) {
-                        printf("%s{\"StartUSec\":%" PRIu64 ",\"Free\":%" PRIu32 "}",
-                               first ? "" : ",", start, free_places);
-                        first = false;
+                if (listing_json_object(&l)) {
+                        printf("\"StartUSec\":%" PRIu64 ",\"Free\":%" PRIu32 "}", start,
+                               free_places);
                         continue;
                 }
                 format_slot(start, when);
                 snprintf(places, sizeof places, "%" PRIu32, free_places);
-                if (table_add_row(table, (const char *const[]){ when, places }) < 0)
+                if (listing_row(&l, (const char *const[]){ when, places }) < 0)
                         return -ENOMEM;
         }
         if (r < 0)
                 return ctl_parse_error(r);
-        if (args->json) {
-                fputs("]\n", stdout);
-                return 0;
-        }
-        return table_print(table, stdout);
+        return listing_close(&l);
 }
 
 /* ---------------------------------------------------------------- book, cancel */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdbool.h>
 #include <time.h>
 #include <wchar.h>
@@ -194,4 +195,45 @@ int table_print(const Table *t, FILE *f)
                                 "");
         }
         return 0;
+}
+
+int listing_open(Listing *l, bool json, size_t n_columns, const char *const *headers)
+{
+        *l = (Listing){ .json = json, .first = true };
+        if (json) {
+                fputc('[', stdout);
+                return 0;
+        }
+        l->table = table_new(n_columns, headers);
+        return l->table ? 0 : -ENOMEM;
+}
+
+bool listing_json_object(Listing *l)
+{
+        if (!l->json)
+                return false;
+        fputs(l->first ? "{" : ",{", stdout);
+        l->first = false;
+        return true;
+}
+
+int listing_row(Listing *l, const char *const *cells)
+{
+        return table_add_row(l->table, cells);
+}
+
+int listing_close(Listing *l)
+{
+        int r = 0;
+        if (l->json)
+                fputs("]\n", stdout);
+        else
+                r = table_print(l->table, stdout);
+        listing_free(l);
+        return r;
+}
+
+void listing_free(Listing *l)
+{
+        l->table = table_free(l->table);
 }

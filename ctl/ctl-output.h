@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,3 +31,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free)
 /* Copies n_columns cells. */
 int table_add_row(Table *t, const char *const *cells);
 int table_print(const Table *t, FILE *f);
+
+/* Records from the bus as a table, or (--json) as one JSON array of objects on stdout. */
+typedef struct Listing {
+        bool json;
+        bool first;
+        Table *table;
+} Listing;
+
+int listing_open(Listing *l, bool json, size_t n_columns, const char *const *headers);
+/* With JSON, starts the next object ("{" or ",{") for the caller to fill and returns true. */
+bool listing_json_object(Listing *l);
+int listing_row(Listing *l, const char *const *cells);
+/* Ends the array, or prints the table; frees what listing_open() took. */
+int listing_close(Listing *l);
+void listing_free(Listing *l);

@@ -74,9 +74,9 @@ typedef struct Listed {
         uint64_t filed, apply;
 } Listed;
 
-static void print_json(const Listed *e, bool first)
+static void print_json(const Listed *e)
 {
-        fputs(first ? "{\"Request\":" : ",{\"Request\":", stdout);
+        fputs("\"Request\":", stdout);
         json_string(stdout, e->request);
         fputs(",\"Center\":", stdout);
         json_string(stdout, e->center);
@@ -87,17 +87,16 @@ static void print_json(const Listed *e, bool first)
         json_string(stdout, e->state);
         fputs(",\"Contact\":", stdout);
         json_string(stdout, e->contact);
-        fputc('}', stdout);
 }
 
-static int add_row(Table *t, const Listed *e)
+static int add_row(Listing *l, const Listed *e)
 {
         char filed[TIMESTAMP_MAX], apply[TIMESTAMP_MAX];
 
         format_timestamp(e->filed, filed, sizeof filed);
         format_timestamp(e->apply, apply, sizeof apply);
-        return table_add_row(t, (const char *const[]){ e->request, e->center, e->user, filed, apply,
-                                                       e->state, e->contact });
+        return listing_row(l, (const char *const[]){ e->request, e->center, e->user, filed, apply,
+                                                     e->state, e->contact });
 }
 
 int verb_request_list(int argc, char **argv, const CtlArgs *args)
@@ -108,39 +107,31 @@ int verb_request_list(int argc, char **argv, const CtlArgs *args)
                                         _(MSG_CTL_COL_CONTACT) };
         _cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(table_freep) Table *table = NULL;
+        _cleanup_(listing_free) Listing l = {};
         Listed e;
-        bool first = true;
         int r;
 
-        if (!args->json && !(table = table_new(ELEMENTSOF(headers), headers)))
-                return -ENOMEM;
         r = ctl_bus_open(&bus);
         if (r < 0)
                 return r;
         r = ctl_bus_call_method(bus, PG_IFACE_SERVICECENTERS, "ListResetRequests", &reply, "");
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(sssttss)");
-        if (r < 0)
+        if ((r = sd_bus_message_enter_container(reply, 'a', "(sssttss)")) < 0)
                 return ctl_parse_error(r);
-        if (args->json)
-                fputc('[', stdout);
+        if ((r = listing_open(&l, args->json, ELEMENTSOF(headers), headers)) < 0)
+                return r;
         while ((r = sd_bus_message_read(reply, "(sssttss)", &e.request, &e.center, &e.user,
                                         &e.filed, &e.apply, &e.state, &e.contact)) > 0) {
-                if (args->json)
-                        print_json(&e, first);
-                else if (add_row(table, &e) < 0)
+                if (listing_json_object(&l)) {
+                        print_json(&e);
+                        fputc('}', stdout);
+                } else if (add_row(&l, &e) < 0)
                         return -ENOMEM;
-                first = false;
         }
         if (r < 0)
                 return ctl_parse_error(r);
-        if (args->json) {
-                fputs("]\n", stdout);
-                return 0;
-        }
-        return table_print(table, stdout);
+        return listing_close(&l);
 }
 
 int verb_request_cancel(int argc, char **argv, const CtlArgs *args)
