@@ -7,6 +7,7 @@
 #include "ctl-bus.h"
 #include "ctl-centers.h"
 #include "ctl-error.h"
+#include "ctl-number.h"
 #include "ctl-output.h"
 #include "macro.h"
 #include "messages.h"
@@ -23,20 +24,6 @@ static void format_slot(uint64_t usec, char buf[static SLOT_TEXT_MAX])
 
         if (!localtime_r(&t, &tm) || strftime(buf, SLOT_TEXT_MAX, "%Y-%m-%d %H:%M", &tm) == 0)
                 snprintf(buf, SLOT_TEXT_MAX, "@%" PRIu64, usec);
-}
-
-static int parse_usec(const char *s, uint64_t *ret)
-{
-        unsigned long long v;
-
-        if (!s[0] || s[strspn(s, "0123456789")] != '\0')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, NULL, 10);
-        if (errno != 0)
-                return -EINVAL;
-        *ret = v;
-        return 0;
 }
 
 /* mktime() of broken-down local time; -EINVAL when the fields name no such time (February 30th, an
@@ -66,7 +53,7 @@ static int parse_time(const char *s, bool date_alone, bool end_of_day, uint64_t 
         int r = -EINVAL;
 
         if (s[0] == '@')
-                r = parse_usec(s + 1, ret);
+                r = ctl_parse_u64(s + 1, ret);
         else if ((rest = strptime(s, "%Y-%m-%d", &tm))) {
                 if (*rest == '\0' && date_alone) {
                         r = local_time(&tm, ret);
@@ -108,7 +95,7 @@ static int parse_places(const char *s, uint32_t *ret)
 {
         uint64_t v;
 
-        if (parse_usec(s, &v) < 0 || v > UINT32_MAX)
+        if (ctl_parse_u64(s, &v) < 0 || v > UINT32_MAX)
                 return ctl_error(-EINVAL, _(MSG_CTL_BAD_NUMBER), "PLACES", s);
         *ret = (uint32_t)v;
         return 0;

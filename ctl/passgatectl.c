@@ -11,6 +11,7 @@
 #include "ctl-centers.h"
 #include "ctl-doctor.h"
 #include "ctl-error.h"
+#include "ctl-number.h"
 #include "ctl-passwd.h"
 #include "ctl-policy.h"
 #include "ctl-recover.h"
@@ -163,24 +164,9 @@ static int dispatch(const Verb *table, const char *group, int argc, char **argv,
         return v->run(argc, argv, args);
 }
 
-/* Digits only: strtoull() would take "-1", spaces and a sign. */
-static int parse_u64(const char *s, uint64_t *ret)
-{
-        unsigned long long v;
-
-        if (!s[0] || s[strspn(s, "0123456789")] != '\0')
-                return -EINVAL;
-        errno = 0;
-        v = strtoull(s, NULL, 10);
-        if (errno != 0)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 static int parse_number(const char *option, const char *s, uint64_t limit, uint64_t *ret)
 {
-        if (parse_u64(s, ret) < 0 || *ret > limit)
+        if (ctl_parse_u64(s, ret) < 0 || *ret > limit)
                 return usage_error(_(MSG_CTL_BAD_NUMBER), option, s);
         return 0;
 }

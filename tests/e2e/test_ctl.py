@@ -20,20 +20,35 @@ from harness import clients, digits, national_phone, strong_password  # noqa: E4
 CODE = re.compile(r'\b(\d{6})\b')
 
 
-class Ctl(harness.TestCase):
+class CtlCase(harness.TestCase):
+    """A sandbox per class (root only: unix users and a second uid through runuser) with
+    `n_users` throwaway users, and a daemon on a fresh store for every test."""
+    config = None
+    n_users = 2
+
     @classmethod
     def setUpClass(cls):
         if not harness.is_root():
             raise unittest.SkipTest('needs root: unix users and a second uid (runuser)')
-        cls.sb = harness.Sandbox(daemon=False).start()
+        cls.sb = harness.Sandbox(daemon=False, config=cls.config).start()
         cls.addClassCleanup(cls.sb.close)
-        cls.user, cls.other = cls.sb.make_users(2)
+        cls.users = cls.sb.make_users(cls.n_users)
 
     def setUp(self):
         if self.sb.daemon_proc is None:
             self.sb.start_daemon(fresh=True)
         else:
             self.sb.restart_daemon(fresh=True)
+
+
+class Ctl(CtlCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user, cls.other = cls.users
+
+    def setUp(self):
+        super().setUp()
         self.phone = harness.make_phone()
         self.email = f'olga.{secrets.token_hex(3)}@example.org'
         self.snils = harness.make_snils()
@@ -314,26 +329,22 @@ class Ctl(harness.TestCase):
         self.assertEqual(self.sb.login(self.user, self.pw)[0], 'done')
 
 
-class Support(harness.TestCase):
+class Support(CtlCase):
     """passgatectl support: the contacts for anyone; verify and send-code for agents (root here,
     refused to another uid without polkit), with their exit codes."""
     CONTACTS = {'hotline': '8 800 555-35-35', 'abroad': '+7 495 555-35-35',
                 'chat': 'https://support.example.org/chat'}
     NAME = 'Ольга Сергеевна Алёшина'
 
+    config = {'support': dict(CONTACTS, verify_account_per_hour='5')}
+
     @classmethod
     def setUpClass(cls):
-        if not harness.is_root():
-            raise unittest.SkipTest('needs root: unix users and a second uid (runuser)')
-        cls.sb = harness.Sandbox(daemon=False, config={'support': dict(cls.CONTACTS, verify_account_per_hour='5')}).start()
-        cls.addClassCleanup(cls.sb.close)
-        cls.user, cls.other = cls.sb.make_users(2)
+        super().setUpClass()
+        cls.user, cls.other = cls.users
 
     def setUp(self):
-        if self.sb.daemon_proc is None:
-            self.sb.start_daemon(fresh=True)
-        else:
-            self.sb.restart_daemon(fresh=True)
+        super().setUp()
         self.phone = harness.make_phone()
         self.passport = harness.make_passport()
         self.snils = harness.make_snils()
@@ -423,7 +434,7 @@ class Support(harness.TestCase):
         self.assertEqual(len([m for m in self.sb.spool_messages() if CODE.search(m['body'])]), 1)
 
 
-class Appointments(harness.TestCase):
+class Appointments(CtlCase):
     """A person without an account lists the service centers and books an appointment with
     passgatectl as a non-root uid, then cancels it; root (an admin) sets the center up."""
     CENTER = {'Id': 'tverskoy', 'Name': 'Центр госуслуг «Тверской»',
@@ -432,19 +443,15 @@ class Appointments(harness.TestCase):
     NAME = 'Зиновий Аркадьевич Квартирмейстер'
     COUPON = re.compile(r'\b([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{2})\b')
 
+    n_users = 1
+
     @classmethod
     def setUpClass(cls):
-        if not harness.is_root():
-            raise unittest.SkipTest('needs root: a second uid (runuser)')
-        cls.sb = harness.Sandbox(daemon=False).start()
-        cls.addClassCleanup(cls.sb.close)
-        cls.person = cls.sb.make_users(1)[0]      # a unix user without a passgate account
+        super().setUpClass()
+        cls.person = cls.users[0]      # a unix user without a passgate account
 
     def setUp(self):
-        if self.sb.daemon_proc is None:
-            self.sb.start_daemon(fresh=True)
-        else:
-            self.sb.restart_daemon(fresh=True)
+        super().setUp()
         self.phone = harness.make_phone()
         self.private = [self.NAME, self.phone, national_phone(self.phone)]
 
@@ -561,24 +568,18 @@ class Appointments(harness.TestCase):
         self.ctl('center', 'remove', c['Id'], rc=4)
 
 
-class ResetRequests(harness.TestCase):
+class ResetRequests(CtlCase):
     """passgatectl request file|list|cancel: a clerk (root here) files a reset for a person whose
     documents were checked; the account's owner or the clerk cancels it; strangers are refused."""
     CENTER = 'arbat'
 
     @classmethod
     def setUpClass(cls):
-        if not harness.is_root():
-            raise unittest.SkipTest('needs root: unix users and a second uid (runuser)')
-        cls.sb = harness.Sandbox(daemon=False).start()
-        cls.addClassCleanup(cls.sb.close)
-        cls.user, cls.other = cls.sb.make_users(2)
+        super().setUpClass()
+        cls.user, cls.other = cls.users
 
     def setUp(self):
-        if self.sb.daemon_proc is None:
-            self.sb.start_daemon(fresh=True)
-        else:
-            self.sb.restart_daemon(fresh=True)
+        super().setUp()
         self.phone = harness.make_phone()
         self.email = f'olga.{secrets.token_hex(3)}@example.net'
         self.passport = harness.make_passport()
