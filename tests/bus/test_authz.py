@@ -279,8 +279,6 @@ class Matrix(harness.TestCase):
     def setUpClass(cls):
         if not harness.is_root():
             raise unittest.SkipTest('needs root: callers of three uids (runuser)')
-        if not shutil.which('mdb_dump'):
-            raise AssertionError('mdb_dump is missing: install lmdb-utils (tools/packages.txt)')
         cls.sb = harness.Sandbox(polkit=[], config={k: dict(v) for k, v in CONFIG.items()}).start()
         cls.addClassCleanup(cls.sb.close)
         cls.owner, cls.other = cls.sb.make_users(2)
@@ -377,32 +375,10 @@ class Matrix(harness.TestCase):
         return {m['file'] for m in self.sb.spool_messages()}
 
     def dump(self):
-        """{database: {key: value}} from `mdb_dump -a` (read-only, beside the running daemon)."""
-        p = subprocess.run(['mdb_dump', '-a', self.sb.state_dir], capture_output=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr.decode(errors='replace'))
-        dbs, name, data, header = {}, None, None, False
-        for line in p.stdout.decode('ascii').splitlines():
-            if line.startswith('VERSION='):
-                header, name, data = True, None, []
-            elif header and line.startswith('database='):
-                name = line[len('database='):]
-            elif line == 'HEADER=END':
-                header = False
-            elif line == 'DATA=END':
-                dbs[name] = dict(zip(data[0::2], data[1::2]))
-            elif not header:
-                data.append(line.strip())
-        self.assertIn('accounts', dbs, 'sanity: the dump has the accounts')
-        return dbs
+        return self.sb.store_dump()
 
     def assertStoreSame(self, before, after, what):
-        diff = []
-        for db in sorted(set(before) | set(after)):
-            b, a = before.get(db, {}), after.get(db, {})
-            if a != b:
-                diff.append(f'{db}: {len(set(a) - set(b))} added, {len(set(b) - set(a))} removed, '
-                            f'{sum(1 for k in set(a) & set(b) if a[k] != b[k])} changed')
-        self.assertEqual(diff, [], f'the store changed after {what}')
+        self.assertEqual(self.sb.store_diff(before, after), [], f'the store changed after {what}')
 
     def login_works(self, login, password):
         kind, prompt = self.sb.login(login, password)

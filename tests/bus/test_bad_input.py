@@ -14,7 +14,6 @@ The methods come from introspecting the running daemon: a method METHODS does no
 test_every_method_is_covered, so a new method gets its bad input here too.
 """
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -263,8 +262,6 @@ class BadInput(harness.TestCase):
     def setUpClass(cls):
         if not harness.is_root():
             raise unittest.SkipTest('needs root: creates unix users')
-        if not shutil.which('mdb_dump'):
-            raise AssertionError('mdb_dump is missing: install lmdb-utils (tools/packages.txt)')
         # No polkit on the bus: root passes without asking, as in production.
         cls.sb = harness.Sandbox(daemon=False).start()
         cls.addClassCleanup(cls.sb.close)
@@ -306,36 +303,11 @@ class BadInput(harness.TestCase):
             self.assertNotIn(mark, log, f'sanitizer report in the daemon log:\n{log[-4000:]}')
 
     def dump(self):
-        """{database: {key: value}} from `mdb_dump -a`: the data only, whatever the page layout.
-        mdb_dump opens the environment read-only (MDB_RDONLY), a concurrent reader beside passgated."""
-        p = subprocess.run(['mdb_dump', '-a', self.sb.state_dir], capture_output=True, timeout=60)
-        self.assertEqual(p.returncode, 0, p.stderr.decode(errors='replace'))
-        dbs, name, data, header = {}, None, None, False
-        for line in p.stdout.decode('ascii').splitlines():
-            if line.startswith('VERSION='):
-                header, name, data = True, None, []
-            elif header and line.startswith('database='):
-                name = line[len('database='):]
-            elif line == 'HEADER=END':
-                header = False
-            elif line == 'DATA=END':
-                self.assertNotIn(name, dbs)
-                dbs[name] = dict(zip(data[0::2], data[1::2]))
-            elif not header:
-                data.append(line.strip())
-        self.assertIn('accounts', dbs, 'sanity: the dump has the accounts')
-        return dbs
+        return self.sb.store_dump()
 
     def assertStoreSame(self, before, after, what, ignore=()):
-        diff = []
-        for db in sorted(set(before) | set(after)):
-            if db in ignore:
-                continue
-            b, a = before.get(db, {}), after.get(db, {})
-            if a != b:
-                diff.append(f'{db}: {len(set(a) - set(b))} added, {len(set(b) - set(a))} removed, '
-                            f'{sum(1 for k in set(a) & set(b) if a[k] != b[k])} changed')
-        self.assertEqual(diff, [], f'the store changed after {what}')
+        self.assertEqual(self.sb.store_diff(before, after, ignore), [],
+                         f'the store changed after {what}')
 
     def call(self, case):
         return self.sb.call(case.iface, case.method, case.sig, *case.args, path=case.path, timeout=10)

@@ -952,6 +952,47 @@ class Sandbox:
             err.seek(0)
             return rc, ''.join(out), err.read(), given
 
+    # -------------------------------------------------------------- store
+
+    def store_dump(self):
+        """{database: {key: value}} from `mdb_dump -a`: the data only, whatever the page layout.
+        mdb_dump opens the environment read-only, a concurrent reader beside passgated."""
+        if not shutil.which('mdb_dump'):
+            raise AssertionError('mdb_dump is missing: install lmdb-utils (tools/packages.txt)')
+        p = subprocess.run(['mdb_dump', '-a', self.state_dir], capture_output=True, timeout=60)
+        if p.returncode != 0:
+            raise AssertionError(f'mdb_dump failed: {p.stderr.decode(errors="replace")}')
+        dbs, name, data, header = {}, None, None, False
+        for line in p.stdout.decode('ascii').splitlines():
+            if line.startswith('VERSION='):
+                header, name, data = True, None, []
+            elif header and line.startswith('database='):
+                name = line[len('database='):]
+            elif line == 'HEADER=END':
+                header = False
+            elif line == 'DATA=END':
+                if name in dbs:
+                    raise AssertionError(f'mdb_dump listed database {name} twice')
+                dbs[name] = dict(zip(data[0::2], data[1::2]))
+            elif not header:
+                data.append(line.strip())
+        if 'accounts' not in dbs:
+            raise AssertionError('the store dump has no accounts database')
+        return dbs
+
+    @staticmethod
+    def store_diff(before, after, ignore=()):
+        """What changed between two store_dump()s, a line per database; [] when nothing did."""
+        diff = []
+        for db in sorted(set(before) | set(after)):
+            if db in ignore:
+                continue
+            b, a = before.get(db, {}), after.get(db, {})
+            if a != b:
+                diff.append(f'{db}: {len(set(a) - set(b))} added, {len(set(b) - set(a))} removed, '
+                            f'{sum(1 for k in set(a) & set(b) if a[k] != b[k])} changed')
+        return diff
+
     # -------------------------------------------------------------- spool
 
     def wait_message(self, pred=lambda m: True, timeout=10, seen=()):
