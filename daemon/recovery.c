@@ -10,6 +10,7 @@
 #include "l10n.h"
 #include "macro.h"
 #include "messages.h"
+#include "record.h"
 
 #define HOUR_USEC (3600ULL * USEC_PER_SEC)
 
@@ -172,6 +173,42 @@ static int issue(CodeRequest *q, MDB_txn *txn, Account *a, uint64_t now)
                                                        : "email");
 }
 
+/*
+ * A match seals and writes its account and composes the code's message: no match does the same
+ * work for nothing, so that the time of the answer does not tell a matching document.
+ */
+static int pad_no_match(CodeRequest *q, MDB_txn *txn, const Account *a)
+{
+        Daemon *d = q->d;
+        /* Support asks by login: it typed no contact. */
+        char *id = q->identifier ? q->identifier : (char *)"";
+        Account pad = { .user = a->user ? a->user : id, .phone = id };
+        _cleanup_free_ char *text = NULL;
+        uint8_t *rec;
+        size_t n;
+
+        if (a->user)
+                pad = *a;
+        int r = record_encode(&pad, &d->pepper, &rec, &n);
+        if (r < 0)
+                return r;
+        r = store_pad(d->store, txn, rec, n);
+        sodium_memzero(rec, n);
+        free(rec);
+        /* A code takes one from the host's message budget; no match only writes it back. */
+        uint8_t budget[PEPPER_HASH_BYTES];
+        limit_key(d, "limit-messages", "", budget);
+        if (r >= 0)
+                r = store_limit_touch(d->store, txn, budget);
+        if (r < 0)
+                return r;
+        if (asprintf(&text, l10n_gettext(q->locale, MSG_MAIL_CODE), "000000", 10u) < 0)
+                return -ENOMEM;
+        message_free(
+                message_new(q->channel, id, l10n_gettext(q->locale, MSG_MAIL_CODE_SUBJECT), text));
+        return 0;
+}
+
 int code_request_txn(Store *s, MDB_txn *txn, void *userdata)
 {
         CodeRequest *q = userdata;
@@ -194,9 +231,11 @@ int code_request_txn(Store *s, MDB_txn *txn, void *userdata)
                 return r;
         r = match_account(q, txn, &a);
         if (r == -ENOENT) {
+                r = pad_no_match(q, txn, &a);
                 account_clear(&a);
-                return audit_event(q->d, txn, NULL, "recovery-no-match", q->caller,
-                                   q->support ? "support" : "");
+                return r < 0 ? r
+                             : audit_event(q->d, txn, NULL, "recovery-no-match", q->caller,
+                                           q->support ? "support" : "");
         }
         if (r >= 0 && !(q->matched = strdup(a.user)))
                 r = -ENOMEM;

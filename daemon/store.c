@@ -473,6 +473,27 @@ static int put_schema(Store *s, MDB_txn *txn, unsigned version)
         return mdb_to_errno(mdb_put(txn, s->meta, &k, &v, 0));
 }
 
+int store_pad(Store *s, MDB_txn *txn, const void *data, size_t size)
+{
+        MDB_val k = val_str("pad"), v = { .mv_size = size, .mv_data = (void *)data };
+        return mdb_to_errno(mdb_put(txn, s->meta, &k, &v, 0));
+}
+
+int store_limit_touch(Store *s, MDB_txn *txn, const uint8_t *key)
+{
+        MDB_val k = { .mv_size = PEPPER_HASH_BYTES, .mv_data = (void *)key }, v;
+        int r = mdb_to_errno(mdb_get(txn, s->limits, &k, &v));
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        /* LMDB's value points into the map, which the put may change: copy it first. */
+        _cleanup_free_ void *copy = malloc(v.mv_size ? v.mv_size : 1);
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, v.mv_data, v.mv_size);
+        v.mv_data = copy;
+        return mdb_to_errno(mdb_put(txn, s->limits, &k, &v, 0));
+}
+
 int store_schema_version(Store *s, unsigned *ret)
 {
         _cleanup_read_ StoreRead rd = {};

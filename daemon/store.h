@@ -88,4 +88,9 @@ typedef int (*store_table_fn)(const uint8_t *key, size_t key_size, const uint8_t
 int store_table_foreach(Store *s, MDB_txn *txn, StoreTable t, const void *prefix,
                         size_t prefix_size, store_table_fn fn, void *userdata);
 
+/* Work of the same cost as a write that did not happen: size bytes to a key of their own, and a
+ * limit's events written back unchanged. */
+int store_pad(Store *s, MDB_txn *txn, const void *data, size_t size);
+int store_limit_touch(Store *s, MDB_txn *txn, const uint8_t *key);
+
 int store_schema_version(Store *s, unsigned *ret);
