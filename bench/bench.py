@@ -12,6 +12,8 @@ rounds, side by side:
   clients keep every hash worker busy; pam_unix with hashes tuned to take as long (root).
   MIN cost: the same login vs a PAM module that only opens the bus, makes one call and closes it;
   pam_unix with the system's default yescrypt and sha512 hashes (root).
+  Then the Step of a recovery that answers the document number (known and unknown phones) and
+  BookAppointment, each vs a bare call made the same way (python-dbus).
 
 Usage: bench.py [--smoke | --long] [--accounts N] [--rounds R] [--json PATH]
 """
@@ -40,14 +42,17 @@ from harness import N, Sandbox, current_user, is_root, strong_password  # noqa: 
 SKIP = 77
 
 # slow: logins at INTERACTIVE cost per round; fast: logins at MIN cost (and pam_unix) per round;
-# tp2/tp8: logins per client in the throughput runs; calls: GetPasswordPolicy samples per round.
+# tp2/tp8: logins per client in the throughput runs; calls: GetPasswordPolicy samples per round;
+# starts: recovery starts per kind (known, unknown), bookings and bare calls per round. Every start
+# and booking counts against the caller's hourly budgets (at most 1,000 each): rounds × starts × 2
+# must stay under it.
 FORMS = {
     'smoke': dict(accounts=300, lookups=50, writes=5, rounds=1, slow=2, fast=5, verify_all=2, tp2=1,
-                  tp8=1, calls=40, interval_us=1000),
+                  tp8=1, calls=40, interval_us=1000, starts=5),
     'default': dict(accounts=100_000, lookups=2000, writes=100, rounds=5, slow=10, fast=50,
-                    verify_all=8, tp2=8, tp8=4, calls=1000, interval_us=2000),
+                    verify_all=8, tp2=8, tp8=4, calls=1000, interval_us=2000, starts=60),
     'long': dict(accounts=1_000_000, lookups=5000, writes=200, rounds=7, slow=15, fast=100,
-                 verify_all=12, tp2=12, tp8=6, calls=2000, interval_us=2000),
+                 verify_all=12, tp2=12, tp8=6, calls=2000, interval_us=2000, starts=60),
 }
 
 PEER_DEFAULT_YESCRYPT_COST = 5      # libxcrypt's and shadow's default when login.defs sets none
@@ -450,6 +455,93 @@ def min_rounds(b, account, password, peer):
     return r
 
 
+# ---------------------------------------------------------------- recovery start and booking
+
+def synthetic(field, i):
+    """bench-identity.c's people, as typed: the accounts bench-scale enrolled."""
+    if field == 'phone':
+        return f'8 9{i // 10000000:02d} {i // 10000 % 1000:03d}-{i // 100 % 100:02d}-{i % 100:02d}'
+    if field == 'passport':
+        return f'45 {i // 1000000:02d} {i % 1000000:06d}'
+    if field == 'unknown_phone':
+        return f'+7 495 {i // 10000 % 1000:03d}-{i // 100 % 100:02d}-{i % 100:02d}'
+    raise ValueError(field)
+
+
+RECOVERY_CLIENT = {'Service': 'passgate-bench', 'Renderer': 'app'}
+BENCH_CENTER = ('bench-center', 'Центр госуслуг (бенчмарк)', 'Москва, ул. Тверская, д. 1', 'Mo-Fr 9-18',
+                '+7 495 123-45-67')
+
+
+def timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1e6, out
+
+
+def recovery_start(b, contact, number):
+    """A recovery up to its document step; only that Step (the one answering the number) is timed.
+    Known or not, the answer is the code prompt."""
+    sb = b.sb
+    path = sb.manager('BeginConversation', 'ssa{sv}', 'recovery', contact, RECOVERY_CLIENT)
+    sb.step(path)
+    sb.step(path, 'passport')
+    us, (_kind, prompt) = timed(lambda: sb.step(path, number))
+    if prompt.get('Id') != 'code':
+        raise BenchError(f'recovery: the document step answered {prompt!r}, not the code prompt')
+    sb.call(N.PG_IFACE_CONVERSATION, 'Cancel', path=path)
+    return us
+
+
+def code_messages(sb):
+    return sum(1 for m in sb.spool_messages() if re.search(r'\b\d{6}\b', m['body']))
+
+
+def start_and_book_rounds(b):
+    """Recovery starts (a known phone with its passport: a code is issued and handed to delivery;
+    an unknown phone) and BookAppointment, each over the same client path as a bare call
+    (Peer.Ping, python-dbus's blocking call), taken in turns. Every known start uses another
+    synthetic account, every unknown start and booking another phone: no per-account,
+    per-identifier or per-contact limit is reached; the bench's config raises the hourly ones."""
+    f, sb = b.f, b.sb
+    n, rounds = f['starts'], f['rounds']
+    first = f['accounts'] // 2
+    if first + n * rounds > f['accounts']:
+        raise BenchError('too few accounts for the recovery starts')
+    sc = functools.partial(sb.call, N.PG_IFACE_SERVICECENTERS)
+    sc('AddCenter', 'sssss', *BENCH_CENTER)
+    slot = ((int(time.time()) // 60 + 2 * 24 * 60) * 60) * 1_000_000     # two days ahead, µs
+    sc('SetSchedule', 'sa(tu)', BENCH_CENTER[0], [[slot, 1000]])
+    codes_before = code_messages(sb)
+    r = {k: [] for k in ('known', 'unknown', 'book', 'bare')}
+    samples = {k: [] for k in r}
+    k = 0
+    for _ in range(rounds):
+        got = {key: [] for key in r}
+        for _ in range(n):
+            i = first + k
+            got['known'].append(recovery_start(b, synthetic('phone', i), synthetic('passport', i)))
+            got['unknown'].append(recovery_start(b, synthetic('unknown_phone', i), synthetic('passport', i)))
+            got['book'].append(timed(lambda: sc('BookAppointment', 'stss', BENCH_CENTER[0], slot,
+                                                f'Тестова Алёна Сергеевна {i}',
+                                                synthetic('unknown_phone', i)))[0])
+            got['bare'].append(timed(lambda: sb.call('org.freedesktop.DBus.Peer', 'Ping'))[0])
+            k += 1
+        for key in r:
+            r[key].append(median(ms(got[key])))
+            samples[key].extend(got[key])
+    # The known starts really issued their codes (delivery is asynchronous: wait a little).
+    deadline = time.monotonic() + 10
+    while code_messages(sb) - codes_before < n * rounds and time.monotonic() < deadline:
+        time.sleep(0.05)
+    r['codes_sent'] = code_messages(sb) - codes_before
+    if r['codes_sent'] < n * rounds:
+        raise BenchError(f'recovery: {n * rounds} known starts, {r["codes_sent"]} codes delivered')
+    r['p99'] = {key: pct(ms(v), 99) for key, v in samples.items()}
+    r['tries_per_round'] = n
+    return r
+
+
 def setup_peer(b, users, pg_password):
     """Four local users for pam_unix: the system's default yescrypt and sha512 hashes, and both
     tuned to take as long as passgate's INTERACTIVE Argon2id (bare, measured here)."""
@@ -477,7 +569,7 @@ def ratio(a, b):
     return [x / y for x, y in zip(a, b)]
 
 
-def build_figures(A, B, scale, mem, peer_reason):
+def build_figures(A, B, C, scale, mem, peer_reason):
     figs = []
     workers = os.sysconf('SC_NPROCESSORS_ONLN')
 
@@ -588,6 +680,28 @@ def build_figures(A, B, scale, mem, peer_reason):
                                    'bare_passgate_hash_ms': spread(R['bare']),
                                    'peer_hash': R.get(f'{key}_hash'),
                                    'passgate_derived': derived}))
+
+    # 7, 8: over a bare call made the same way (python-dbus, same connection, taken in turns), and
+    # the recovery start also over one flushed LMDB write (bench-scale's p50, measured once).
+    write_ms = pct(writes, 50)
+    common = {'bare_call_ms': spread(C['bare']), 'tries_per_round': C['tries_per_round'],
+              'p99_ms': C['p99'], 'client': 'python-dbus call_blocking, as the bare call'}
+    for key, what in (('known', 'known phone + its passport: a code is sent'),
+                      ('unknown', 'unknown phone')):
+        figs.append(Figure(f'recovery_{key}_bare', f'7 recovery start, {key} / bare call', '×',
+                           ratio(C[key], C['bare']),
+                           detail=dict(common, step_ms=spread(C[key]), what=what,
+                                       codes_delivered=C['codes_sent'])))
+        figs.append(Figure(f'recovery_{key}_write', f'7 recovery start, {key} / store write + fsync',
+                           '×', [v / write_ms for v in C[key]], detail={'store_write_p50_ms': write_ms}))
+    figs.append(Figure('recovery_known_ms', '  recovery start, known', 'ms', C['known']))
+    figs.append(Figure('recovery_unknown_ms', '  recovery start, unknown', 'ms', C['unknown']))
+    figs.append(Figure('recovery_known_unknown', '  recovery start, known / unknown', '×',
+                       ratio(C['known'], C['unknown'])))
+    figs.append(Figure('bare_call_py_ms', '  bare call (Peer.Ping, python-dbus)', 'ms', C['bare']))
+    figs.append(Figure('booking_bare', '8 BookAppointment / bare call', '×', ratio(C['book'], C['bare']),
+                       detail=dict(common, booking_ms=spread(C['book']))))
+    figs.append(Figure('booking_ms', '  BookAppointment', 'ms', C['book']))
     return figs
 
 
@@ -621,7 +735,14 @@ def main():
     root = is_root()
     peer_reason = None if root else 'needs root (local users, /etc/shadow)'
     sb = Sandbox(daemon=False, polkit=None if root else [N.PG_POLKIT_MANAGE],
-                 config={'password': {'hash_cost': 'interactive'}}, build_root=build_root)
+                 config={'password': {'hash_cost': 'interactive'},
+                         # Recovery starts and bookings by the hundred: hourly limits at their
+                         # maximum (the codes go to distinct synthetic accounts anyway).
+                         'recovery': {'attempts_per_hour': '20', 'codes_per_hour': '10',
+                                      'caller_attempts_per_hour': '1000'},
+                         'delivery': {'messages_per_hour': '100000'},
+                         'centers': {'bookings_per_hour': '1000'}},
+                 build_root=build_root)
     sb.start()
     try:
         b = Bench(sb, build_root, form)
@@ -650,6 +771,7 @@ def main():
         sb.restart_daemon()
         b.pam('passgate', account, password, 1, 1)         # rehashes to MIN
         B = min_rounds(b, account, password, peer)
+        C = start_and_book_rounds(b)
         if peer:
             for R, keys in ((A, ('yes_tuned', 'sha_tuned')), (B, ('yes', 'sha'))):
                 R['unix_yes_hash'] = hash_params(peer[keys[0]]['hash'])
@@ -663,7 +785,7 @@ def main():
             'config': dict(form, form=form_name, seconds=round(elapsed, 1), root=root,
                            hash_workers=b.cores, account_is=('throwaway unix user' if root else
                                                              'the current user')),
-            'figures': [f.as_dict() for f in build_figures(A, B, scale, mem, peer_reason)],
+            'figures': [f.as_dict() for f in build_figures(A, B, C, scale, mem, peer_reason)],
         }
     except BenchError as e:
         sys.stderr.write(f'bench.py: {e}\n--- passgated log (tail) ---\n{sb._tail(sb.daemon_log_path)}\n')
