@@ -11,6 +11,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -477,6 +479,62 @@ static void test_map_growth(void **state)
         store_close(s);
 }
 
+/* Readers on other threads while the writer grows the map, as the daemon's bus thread reads while
+ * its writer thread writes: every read either finds an account whole or not yet written. */
+typedef struct Reader {
+        Store *s;
+        atomic_bool stop;
+        unsigned reads, found;
+        int error;
+} Reader;
+
+static void *reader_thread(void *userdata)
+{
+        Reader *rd = userdata;
+        for (unsigned i = 0; !atomic_load(&rd->stop); i = (i + 7) % N_BIG, rd->reads++) {
+                char user[32];
+                Account a = {};
+                snprintf(user, sizeof user, "user%05u", i);
+                int r = store_read_account(rd->s, user, &a);
+                if (r == 0 && (a.n_history != HISTORY_MAX || !a.full_name))
+                        r = -EBADMSG;
+                if (r == 0)
+                        rd->found++;
+                else if (r != -ENOENT && !rd->error)
+                        rd->error = r;
+                account_clear(&a);
+        }
+        return NULL;
+}
+
+static void test_map_growth_under_readers(void **state)
+{
+        char dir[256];
+        Reader rd[2] = {};
+        pthread_t t[2];
+        unsigned retried = 0;
+
+        new_dir(dir, sizeof dir);
+        assert_int_equal(store_open(dir, &pepper, &rd[0].s), 0);
+        rd[1].s = rd[0].s;
+        for (int k = 0; k < 2; k++)
+                assert_int_equal(pthread_create(&t[k], NULL, reader_thread, &rd[k]), 0);
+        for (unsigned from = 0; from < N_BIG; from += BIG_BATCH) {
+                Batch b = { from, MIN(from + BIG_BATCH, N_BIG), 0 };
+                assert_int_equal(store_write(rd[0].s, batch_fn, &b), 0);
+                retried += b.runs > 1;
+        }
+        for (int k = 0; k < 2; k++) {
+                atomic_store(&rd[k].stop, true);
+                assert_int_equal(pthread_join(t[k], NULL), 0);
+                assert_int_equal(rd[k].error, 0);
+                assert_true(rd[k].reads > 0);
+        }
+        assert_true(retried > 0);
+        assert_true(rd[0].found + rd[1].found > 0);
+        store_close(rd[0].s);
+}
+
 /* Hand-made LMDB environments, as an older or foreign passgate would have left them. */
 
 typedef struct Raw {
@@ -805,6 +863,7 @@ int main(void)
                 cmocka_unit_test(test_list_accounts),
                 cmocka_unit_test(test_audit),
                 cmocka_unit_test(test_map_growth),
+                cmocka_unit_test(test_map_growth_under_readers),
                 cmocka_unit_test(test_migration_1_to_2),
                 cmocka_unit_test(test_failed_migration_changes_nothing),
                 cmocka_unit_test(test_future_schema_refused),
