@@ -120,6 +120,8 @@ int do_issue_temporary(sd_bus_message *m, Daemon *d, uid_t caller, sd_bus_error 
 
 /* notify.c: the host's message budget, n messages at once (-EDQUOT when spent), and the notices. */
 int notice_budget_take(Daemon *d, MDB_txn *txn, unsigned n);
+/* The store key of that budget, for those who only look at it. */
+void message_budget_key(Daemon *d, uint8_t out[static PEPPER_HASH_BYTES]);
 void notify_password_changed(Daemon *d, const char *user, const char *phone, const char *email,
                              const char *how, const char *locale);
 

@@ -24,13 +24,18 @@ static const char *notice_text(const char *how)
         return MSG_MAIL_NOTICE_CHANGE;
 }
 
+void message_budget_key(Daemon *d, uint8_t out[static PEPPER_HASH_BYTES])
+{
+        pepper_hash(d->pepper.index_key, "limit-messages", "", out);
+}
+
 int notice_budget_take(Daemon *d, MDB_txn *txn, unsigned n)
 {
         uint8_t key[PEPPER_HASH_BYTES];
         uint64_t now = now_usec();
         int r = 0;
 
-        pepper_hash(d->pepper.index_key, "limit-messages", "", key);
+        message_budget_key(d, key);
         for (unsigned i = 0; i < n && r >= 0; i++)
                 r = store_limit_take(d->store, txn, key, d->config->messages_per_hour,
                                      3600ULL * USEC_PER_SEC, now, true);

@@ -44,7 +44,7 @@ static int take_request_limits(CodeRequest *q, MDB_txn *txn, uint64_t now)
         limit_key(d, "limit-identifier", q->identifier, id_key);
         snprintf(uid, sizeof uid, "%u", (unsigned)q->caller);
         limit_key(d, "limit-uid", uid, uid_key);
-        limit_key(d, "limit-messages", "", global);
+        message_budget_key(d, global);
         /* Root runs every login program: the host's message budget bounds it instead. */
         bool by_uid = q->caller != 0;
         int r = store_limit_take(d->store, txn, global, d->config->messages_per_hour, HOUR_USEC,
@@ -197,7 +197,7 @@ static int pad_no_match(CodeRequest *q, MDB_txn *txn, const Account *a)
         free(rec);
         /* A code takes one from the host's message budget; no match only writes it back. */
         uint8_t budget[PEPPER_HASH_BYTES];
-        limit_key(d, "limit-messages", "", budget);
+        message_budget_key(d, budget);
         if (r >= 0)
                 r = store_limit_touch(d->store, txn, budget);
         if (r < 0)
