@@ -8,8 +8,6 @@
 
 #include <cmocka.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
 #include "coupon.h"
 #include "macro.h"
 #include "pepper.h"
+#include "scratch.h"
 #include "store.h"
 
 #define ALPHABET "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -26,11 +25,6 @@
 static char tmpdir[] = "/tmp/pg-test-centers-XXXXXX";
 static Pepper pepper;
 static Store *store;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -41,12 +35,7 @@ static int setup(void **state)
                 return -1;
         for (size_t i = 0; i < sizeof key; i++)
                 key[i] = (uint8_t)(i * 5 + 3);
-        snprintf(path, sizeof path, "%s/pepper", tmpdir);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-        if (fd < 0 || write(fd, key, sizeof key) != (ssize_t)sizeof key)
-                return -1;
-        close(fd);
-        if (pepper_load(path, &pepper) < 0)
+        if (scratch_pepper(tmpdir, "pepper", key, &pepper) < 0)
                 return -1;
         snprintf(path, sizeof path, "%s/store", tmpdir);
         if (mkdir(path, 0700) < 0)
@@ -58,7 +47,7 @@ static int teardown(void **state)
 {
         store = store_close(store);
         pepper_wipe(&pepper);
-        return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return scratch_remove(tmpdir);
 }
 
 static void test_coupon_form(void **state)

@@ -8,23 +8,18 @@
 
 #include <cmocka.h>
 #include <errno.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "conf.h"
 #include "macro.h"
+#include "scratch.h"
 
 #define SEC 1000000ULL
 
 static char tmpdir[] = "/tmp/pg-test-conf-XXXXXX";
 static char conf_path[300];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -36,7 +31,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return scratch_remove(tmpdir);
 }
 
 /* Loads text as the configuration file; the error stream's text goes to *err_text. */

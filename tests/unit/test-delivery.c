@@ -10,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <regex.h>
 #include <signal.h>
@@ -25,6 +24,7 @@
 #include "clock.h"
 #include "delivery.h"
 #include "macro.h"
+#include "scratch.h"
 #include "workqueue.h"
 
 #define PHONE       "+79123456767"
@@ -55,11 +55,6 @@ typedef struct Send {
         bool called;
 } Send;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int setup(void **state)
 {
         return mkdtemp(tmpdir) ? 0 : -1;
@@ -67,7 +62,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return scratch_remove(tmpdir);
 }
 
 /* A fresh name in the temporary directory; nothing is created. */

@@ -9,7 +9,6 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "messages.h"
 #include "pepper.h"
 #include "policy.h"
+#include "scratch.h"
 
 #define STRONG "correct-orbit-walnut-tundra-9f"
 
@@ -28,11 +28,6 @@ static char tmpdir[] = "/tmp/pg-test-policy-XXXXXX";
 static Pepper pepper;
 static Config *config;
 static Policy *policy;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -42,12 +37,7 @@ static int setup(void **state)
         if (!mkdtemp(tmpdir))
                 return -1;
         memset(key, 0x5a, sizeof key);
-        snprintf(path, sizeof path, "%s/pepper", tmpdir);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-        if (fd < 0 || write(fd, key, sizeof key) != (ssize_t)sizeof key)
-                return -1;
-        close(fd);
-        if (pepper_load(path, &pepper) < 0)
+        if (scratch_pepper(tmpdir, "pepper", key, &pepper) < 0)
                 return -1;
         /* A missing configuration file: the defaults (15 to 256 code points). */
         snprintf(path, sizeof path, "%s/missing.conf", tmpdir);
@@ -61,7 +51,7 @@ static int teardown(void **state)
         policy_free(policy);
         config_free(config);
         pepper_wipe(&pepper);
-        return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return scratch_remove(tmpdir);
 }
 
 static PolicyVerdict check_with(const Policy *p, const char *password, const Account *a)

@@ -8,8 +8,6 @@
 
 #include <cmocka.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
 #include "macro.h"
 #include "pepper.h"
 #include "record.h"
+#include "scratch.h"
 
 #define USER      "ivanov"
 #define FULL_NAME "Иванов Иван Иванович"
@@ -31,21 +30,10 @@ static Pepper pepper, other_pepper;
 
 static void load_pepper(const char *name, uint8_t fill, Pepper *ret)
 {
-        char path[256];
         uint8_t key[32];
 
         memset(key, fill, sizeof key);
-        snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, key, sizeof key), (ssize_t)sizeof key);
-        close(fd);
-        assert_int_equal(pepper_load(path, ret), 0);
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
+        assert_int_equal(scratch_pepper(tmpdir, name, key, ret), 0);
 }
 
 static int setup(void **state)
@@ -61,7 +49,7 @@ static int teardown(void **state)
 {
         pepper_wipe(&pepper);
         pepper_wipe(&other_pepper);
-        return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return scratch_remove(tmpdir);
 }
 
 static void full_account(Account *a)

@@ -8,8 +8,6 @@
 
 #include <cmocka.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +19,7 @@
 #include "macro.h"
 #include "pepper.h"
 #include "record.h"
+#include "scratch.h"
 #include "store.h"
 
 #define PHONE     "+79123456767"
@@ -32,32 +31,21 @@ static char tmpdir[] = "/tmp/pg-test-store-XXXXXX";
 static Pepper pepper;
 static unsigned dir_counter;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        return remove(path);
-}
-
 static int setup(void **state)
 {
-        char path[256];
         uint8_t key[32];
 
         if (!mkdtemp(tmpdir))
                 return -1;
         for (size_t i = 0; i < sizeof key; i++)
                 key[i] = (uint8_t)(i * 7 + 1);
-        snprintf(path, sizeof path, "%s/pepper", tmpdir);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-        if (fd < 0 || write(fd, key, sizeof key) != (ssize_t)sizeof key)
-                return -1;
-        close(fd);
-        return pepper_load(path, &pepper) < 0 ? -1 : 0;
+        return scratch_pepper(tmpdir, "pepper", key, &pepper) < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
 {
         pepper_wipe(&pepper);
-        return nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        return scratch_remove(tmpdir);
 }
 
 /* A fresh, empty directory for one store. */
