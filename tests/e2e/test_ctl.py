@@ -22,7 +22,8 @@ CODE = re.compile(r'\b(\d{6})\b')
 
 class CtlCase(harness.TestCase):
     """A sandbox per class (root only: unix users and a second uid through runuser) with
-    `n_users` throwaway users, and a daemon on a fresh store for every test."""
+    `n_users` throwaway users (the first is `user`, the second `other`), and a daemon on a fresh
+    store for every test."""
     config = None
     n_users = 2
 
@@ -33,6 +34,7 @@ class CtlCase(harness.TestCase):
         cls.sb = harness.Sandbox(daemon=False, config=cls.config).start()
         cls.addClassCleanup(cls.sb.close)
         cls.users = cls.sb.make_users(cls.n_users)
+        cls.user, cls.other = (cls.users + [None])[:2]
 
     def setUp(self):
         if self.sb.daemon_proc is None:
@@ -42,11 +44,6 @@ class CtlCase(harness.TestCase):
 
 
 class Ctl(CtlCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.user, cls.other = cls.users
-
     def setUp(self):
         super().setUp()
         self.phone = harness.make_phone()
@@ -338,11 +335,6 @@ class Support(CtlCase):
 
     config = {'support': dict(CONTACTS, verify_account_per_hour='5')}
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.user, cls.other = cls.users
-
     def setUp(self):
         super().setUp()
         self.phone = harness.make_phone()
@@ -448,7 +440,7 @@ class Appointments(CtlCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.person = cls.users[0]      # a unix user without a passgate account
+        cls.person = cls.user      # a unix user without a passgate account
 
     def setUp(self):
         super().setUp()
@@ -572,11 +564,6 @@ class ResetRequests(CtlCase):
     """passgatectl request file|list|cancel: a clerk (root here) files a reset for a person whose
     documents were checked; the account's owner or the clerk cancels it; strangers are refused."""
     CENTER = 'arbat'
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.user, cls.other = cls.users
 
     def setUp(self):
         super().setUp()
