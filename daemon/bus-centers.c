@@ -32,7 +32,6 @@
 #define MAX_PLACES          1000
 #define MAX_SCHEDULE_SLOTS  1000
 #define USEC_PER_MINUTE     (60 * USEC_PER_SEC)
-#define USEC_PER_HOUR       (3600 * USEC_PER_SEC)
 #define TIME_TEXT_MAX       64
 
 typedef struct ScheduleSlot {

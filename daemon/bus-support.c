@@ -20,7 +20,6 @@
 #include "recovery.h"
 #include "support.h"
 
-#define HOUR_USEC        (3600ULL * USEC_PER_SEC)
 #define MAX_LOGIN_BYTES  256
 #define MAX_NAME_BYTES   1024 /* stored names are shorter: room for the spaces typed around them */
 #define MAX_NUMBER_BYTES 64
@@ -80,20 +79,13 @@ static int take_limits(Verify *v, MDB_txn *txn, const char *user, uint64_t now)
         Daemon *d = v->d;
         uint8_t agent[PEPPER_HASH_BYTES], account[PEPPER_HASH_BYTES];
         char uid[16];
-        int r = 0;
 
         snprintf(uid, sizeof uid, "%u", (unsigned)v->caller);
         pepper_hash(d->pepper.index_key, "limit-verify-agent", uid, agent);
         pepper_hash(d->pepper.index_key, "limit-verify-account", user ? user : v->login, account);
-        for (int take = 0; take <= 1 && r >= 0; take++) {
-                r = store_limit_take(d->store, txn, agent, d->config->verify_per_hour, HOUR_USEC,
-                                     now, take);
-                if (r >= 0)
-                        r = store_limit_take(d->store, txn, account,
-                                             d->config->verify_account_per_hour, HOUR_USEC, now,
-                                             take);
-        }
-        return r;
+        const StoreLimit limits[] = { { agent, d->config->verify_per_hour },
+                                      { account, d->config->verify_account_per_hour } };
+        return store_limits_take(d->store, txn, limits, ELEMENTSOF(limits), USEC_PER_HOUR, now);
 }
 
 /*

@@ -5,6 +5,7 @@
 
 #define USEC_PER_SEC  1000000ULL
 #define USEC_PER_MSEC 1000ULL
+#define USEC_PER_HOUR (3600ULL * USEC_PER_SEC)
 
 /* Wall-clock time in microseconds: every rule that depends on time reads it here. */
 uint64_t now_usec(void);

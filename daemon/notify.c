@@ -38,7 +38,7 @@ int notice_budget_take(Daemon *d, MDB_txn *txn, unsigned n)
         message_budget_key(d, key);
         for (unsigned i = 0; i < n && r >= 0; i++)
                 r = store_limit_take(d->store, txn, key, d->config->messages_per_hour,
-                                     3600ULL * USEC_PER_SEC, now, true);
+                                     USEC_PER_HOUR, now, true);
         return r;
 }
 

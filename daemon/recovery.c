@@ -12,8 +12,6 @@
 #include "messages.h"
 #include "record.h"
 
-#define HOUR_USEC (3600ULL * USEC_PER_SEC)
-
 /* The code's hash is bound to the account and the moment it was issued: no replay elsewhere. */
 static void code_hash(Daemon *d, const char *user, uint64_t issued, const char *code,
                       uint8_t out[PEPPER_HASH_BYTES])
@@ -45,19 +43,14 @@ static int take_request_limits(CodeRequest *q, MDB_txn *txn, uint64_t now)
         snprintf(uid, sizeof uid, "%u", (unsigned)q->caller);
         limit_key(d, "limit-uid", uid, uid_key);
         message_budget_key(d, global);
-        /* Root runs every login program: the host's message budget bounds it instead. */
-        bool by_uid = q->caller != 0;
-        int r = store_limit_take(d->store, txn, global, d->config->messages_per_hour, HOUR_USEC,
+        int r = store_limit_take(d->store, txn, global, d->config->messages_per_hour, USEC_PER_HOUR,
                                  now, false);
-        for (int take = 0; take <= 1 && r >= 0; take++) {
-                r = store_limit_take(d->store, txn, id_key, d->config->attempts_per_hour, HOUR_USEC,
-                                     now, take);
-                if (r >= 0 && by_uid)
-                        r = store_limit_take(d->store, txn, uid_key,
-                                             d->config->caller_attempts_per_hour, HOUR_USEC, now,
-                                             take);
-        }
-        return r;
+        if (r < 0)
+                return r;
+        const StoreLimit limits[] = { { id_key, d->config->attempts_per_hour },
+                                      { uid_key, d->config->caller_attempts_per_hour } };
+        /* Root runs every login program: the host's message budget bounds it instead. */
+        return store_limits_take(d->store, txn, limits, q->caller != 0 ? 2 : 1, USEC_PER_HOUR, now);
 }
 
 /* The account the identifier names, if its document matches and it may recover at all. */
@@ -104,7 +97,7 @@ static void prune_sent(Account *a, uint64_t now)
 {
         unsigned n = 0;
         for (unsigned i = 0; i < a->n_codes_sent; i++)
-                if (a->codes_sent[i] + HOUR_USEC > now)
+                if (a->codes_sent[i] + USEC_PER_HOUR > now)
                         a->codes_sent[n++] = a->codes_sent[i];
         a->n_codes_sent = n;
 }
@@ -130,7 +123,7 @@ static int issue(CodeRequest *q, MDB_txn *txn, Account *a, uint64_t now)
         const Config *cf = d->config;
         char code[CODE_DIGITS + 1];
 
-        if (a->code_tries && a->code_last_failure_usec + HOUR_USEC <= now)
+        if (a->code_tries && a->code_last_failure_usec + USEC_PER_HOUR <= now)
                 a->code_tries = 0;
         prune_sent(a, now);
         if (a->code_tries >= cf->code_tries ||

@@ -361,6 +361,17 @@ int store_limit_take(Store *s, MDB_txn *txn, const uint8_t *key, unsigned cap, u
         return mdb_to_errno(mdb_put(txn, s->limits, &k, &v, 0));
 }
 
+int store_limits_take(Store *s, MDB_txn *txn, const StoreLimit *limits, size_t n,
+                      uint64_t window_usec, uint64_t now)
+{
+        int r = 0;
+        for (int take = 0; take <= 1 && r >= 0; take++)
+                for (size_t i = 0; i < n && r >= 0; i++)
+                        r = store_limit_take(s, txn, limits[i].key, limits[i].cap, window_usec, now,
+                                             take);
+        return r;
+}
+
 static const char *const table_names[_TABLE_MAX] = {
         [TABLE_CENTERS] = "centers",
         [TABLE_SLOTS] = "slots",

@@ -60,6 +60,14 @@ int store_audit_list(Store *s, uint64_t since_usec, unsigned max, store_audit_fn
 int store_limit_take(Store *s, MDB_txn *txn, const uint8_t *key, unsigned cap, uint64_t window_usec,
                      uint64_t now, bool take);
 
+/* Several limits at once: -EDQUOT when any one is used up, and then none is counted. */
+typedef struct StoreLimit {
+        const uint8_t *key;
+        unsigned cap;
+} StoreLimit;
+int store_limits_take(Store *s, MDB_txn *txn, const StoreLimit *limits, size_t n,
+                      uint64_t window_usec, uint64_t now);
+
 /*
  * Tables of sealed values (service centers, their slots, bookings, reset requests): each value is
  * sealed with the record key, bound to its table and key, so a stolen store shows no name, contact

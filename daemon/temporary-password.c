@@ -69,7 +69,7 @@ static void on_hashed(HashJob *job, void *userdata)
         Temporary *t = userdata;
         Daemon *d = t->d;
         _cleanup_free_ char *text = NULL;
-        unsigned hours = (unsigned)(d->config->temporary_lifetime_usec / (3600 * USEC_PER_SEC));
+        unsigned hours = (unsigned)(d->config->temporary_lifetime_usec / USEC_PER_HOUR);
         int r = job->error;
 
         if (r >= 0 && !(t->hash = job->new_hash ? strdup(job->new_hash) : NULL))
